@@ -1,0 +1,2 @@
+// Placeholder: replaced by the real model.
+#include "model/zone_model.h"

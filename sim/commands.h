@@ -1,0 +1,17 @@
+// The zonesim subcommands. Each lives in its own sim/cmd_<name>.cpp and takes
+// the arguments after the subcommand name; it returns the process exit status.
+// Usage errors print one line to stderr and return 2 (fuzz/replay/check keep
+// their own documented codes).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace zonesim {
+
+using CommandArgs = std::vector<std::string>;
+
+int RunIoCommand(const CommandArgs& args);      // sim/cmd_io.cpp
+int RunGraphCommand(const CommandArgs& args);   // sim/cmd_graph.cpp
+
+}  // namespace zonesim
