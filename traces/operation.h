@@ -1,0 +1,51 @@
+// Operation: one request to a zoned device, the single type that scripts,
+// traces, fuzz workloads and replays all produce and every driver consumes.
+// Offsets and lengths are bytes. Zone management takes a range: a range equal
+// to the whole device means the Select All / ALL-bit form, any other range
+// applies the action to each zone in it (as qemu-io's zo/zc/zf/zrs do).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "model/payload.h"
+#include "model/zone_types.h"
+
+namespace zonesim {
+
+enum class OpKind : uint8_t {
+  kRead,
+  kWrite,
+  kAppend,  // offset = zone start; the device picks where the data lands
+  kFlush,
+  kDiscard,  // trim/discard from a trace; replay decides what it means on a zoned device
+  kOpen,
+  kClose,
+  kFinish,
+  kReset,
+  kOffline,  // ZNS Offline Zone
+  kReport,   // zrp: report `count` zones from offset
+  kPowerCycle,
+  kInjectReadOnly,
+  kInjectOffline,
+};
+
+struct Operation {
+  OpKind kind = OpKind::kRead;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  Payload payload;            // write/append data; read: pattern to verify against
+  bool verify = false;        // read -P: compare the data with payload
+  bool print_sector = false;  // zap -p: print the append sector
+  uint32_t count = 0;         // kReport: number of zones
+
+  bool operator==(const Operation&) const = default;
+};
+
+// True for open/close/finish/reset/offline.
+inline bool is_zone_management(OpKind k) {
+  return k == OpKind::kOpen || k == OpKind::kClose || k == OpKind::kFinish ||
+         k == OpKind::kReset || k == OpKind::kOffline;
+}
+
+}  // namespace zonesim
