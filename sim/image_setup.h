@@ -1,0 +1,39 @@
+// Creating a fresh zoned qcow2 image for a DeviceConfig: shared by fuzz,
+// replay and tests that need an image in the device's initial state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/env.h"
+#include "common/status.h"
+#include "model/device_config.h"
+#include "qcow2/qcow2_image.h"
+
+namespace zonesim {
+
+// Creates IMAGE as a zoned qcow2 image of this geometry (every zone EMPTY).
+// The block size must be 512 (the format stores none). Refuses to overwrite
+// an existing file unless overwrite.
+Status CreateZonedImage(Env* env, const std::string& path, const DeviceConfig& config,
+                        uint32_t cluster_size = 65536, ZonedLayout layout = ZonedLayout::kLatest,
+                        bool overwrite = false);
+
+// A fresh private directory under $TMPDIR (default /tmp), removed by the
+// destructor with everything in it unless Keep() was called.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  bool ok() const { return !path_.empty(); }
+  const std::string& path() const { return path_; }
+  void Keep() { keep_ = true; }
+
+ private:
+  std::string path_;
+  bool keep_ = false;
+};
+
+}  // namespace zonesim

@@ -1,0 +1,231 @@
+#include "sim/lockstep.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "traces/script.h"
+
+namespace zonesim {
+
+std::string_view to_string(OpKind k) {
+  switch (k) {
+    case OpKind::kRead: return "read";
+    case OpKind::kWrite: return "write";
+    case OpKind::kAppend: return "append";
+    case OpKind::kFlush: return "flush";
+    case OpKind::kDiscard: return "discard";
+    case OpKind::kOpen: return "open";
+    case OpKind::kClose: return "close";
+    case OpKind::kFinish: return "finish";
+    case OpKind::kReset: return "reset";
+    case OpKind::kOffline: return "offline";
+    case OpKind::kReport: return "report";
+    case OpKind::kPowerCycle: return "powercycle";
+    case OpKind::kInjectReadOnly: return "inject_readonly";
+    case OpKind::kInjectOffline: return "inject_offline";
+  }
+  return "?";
+}
+
+namespace {
+
+std::string Hex(uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string FormatEntry(const ZoneReportEntry& e) {
+  return std::string(to_string(e.cond)) + " wp=" + Hex(e.wp) + " cap=" + Hex(e.capacity) +
+         " len=" + Hex(e.length) + " type=" + std::string(to_string(e.type));
+}
+
+std::string FormatCounts(const ZoneCounts& c) {
+  return "open " + std::to_string(c.open()) + " (implicit " + std::to_string(c.implicit_open) +
+         ", explicit " + std::to_string(c.explicit_open) + "), active " + std::to_string(c.active());
+}
+
+// Operations that may need an open resource, and so an implicit close.
+bool MayImplicitlyClose(OpKind k) {
+  return k == OpKind::kWrite || k == OpKind::kAppend || k == OpKind::kOpen || k == OpKind::kFinish;
+}
+
+}  // namespace
+
+LockstepChecker::LockstepChecker(const DeviceConfig& config, Device* device, size_t history)
+    : config_(config), model_(config), device_(device), history_size_(history) {}
+
+std::vector<ZoneReportEntry> LockstepChecker::FullReport(Device& dev) {
+  std::vector<ZoneReportEntry> out;
+  bool partial = false;
+  dev.Report(0, 0, ReportFilter::kAll, &out, &partial);
+  return out;
+}
+
+bool LockstepChecker::ImplicitCloseChoicePossible(const Operation& op) const {
+  // Only the non-deterministic policies leave a choice; the others are followed exactly.
+  ImplicitClosePolicy p = config_.params.implicit_close;
+  if (p != ImplicitClosePolicy::kAny && p != ImplicitClosePolicy::kAnyVictim) return false;
+  if (!MayImplicitlyClose(op.kind) || config_.max_open_zones == 0) return false;
+  return model_.model().counts().open() >= config_.max_open_zones;
+}
+
+ImplicitCloseChoice LockstepChecker::InferDeviceChoice(const Operation& op,
+                                                       const OpOutcome& device_outcome,
+                                                       const std::vector<ZoneReportEntry>& before,
+                                                       const std::vector<ZoneReportEntry>& after) {
+  ImplicitCloseChoice choice;  // follow the policy unless the device shows otherwise
+  const ZoneModel& m = model_.model();
+  std::vector<uint32_t> candidates = m.ImplicitCloseCandidates();
+  uint32_t target = op.offset < config_.size ? config_.zone_index(op.offset) : UINT32_MAX;
+  // A zone the model holds implicitly open that the device now reports CLOSED,
+  // other than the target, is the device's victim.
+  for (uint32_t z = 0; z < before.size() && z < after.size(); ++z) {
+    if (z == target) continue;
+    if (before[z].cond == ZoneCondition::kImplicitOpen && after[z].cond == ZoneCondition::kClosed &&
+        std::find(candidates.begin(), candidates.end(), z) != candidates.end()) {
+      choice.kind = ImplicitCloseChoice::Kind::kCloseZone;
+      choice.zone = z;
+      if (!candidates.empty() && candidates.front() != z) {
+        ++choices_adopted_;
+        if (adopted_samples_.size() < 8)
+          adopted_samples_.push_back({steps_, "device closed zone " + std::to_string(z) +
+                                                  " (the model's policy would close zone " +
+                                                  std::to_string(candidates.front()) + ")"});
+      }
+      return choice;
+    }
+  }
+  if (device_outcome.status == ZoneStatus::kTooManyOpenZones && m.ImplicitCloseMayFail()) {
+    choice.kind = ImplicitCloseChoice::Kind::kFail;
+    ++choices_adopted_;
+    if (adopted_samples_.size() < 8)
+      adopted_samples_.push_back(
+          {steps_, "device failed with Too Many Open Zones instead of closing a zone"});
+  }
+  return choice;
+}
+
+bool LockstepChecker::Step(const Operation& op) {
+  if (divergence_) return false;
+  const uint64_t index = steps_;
+  history_.emplace_back(index, op);
+  if (history_.size() > history_size_) history_.pop_front();
+  ++op_counts_[op.kind];
+
+  OpOutcome d, m;
+  if (ImplicitCloseChoicePossible(op)) {
+    // Run the device first, read off its choice, and let the model adopt it.
+    std::vector<ZoneReportEntry> before = FullReport(model_);
+    d = ApplyOperation(*device_, op);
+    std::vector<ZoneReportEntry> after = FullReport(*device_);
+    model_.model().SetNextImplicitClose(InferDeviceChoice(op, d, before, after));
+    m = ApplyOperation(model_, op);
+  } else {
+    m = ApplyOperation(model_, op);
+    d = ApplyOperation(*device_, op);
+  }
+  ++steps_;
+  if (!m.host_error.empty()) ++host_refusals_;
+  else ++status_counts_[m.status];
+  return Compare(op, m, d);
+}
+
+bool LockstepChecker::Compare(const Operation& op, const OpOutcome& m, const OpOutcome& d) {
+  if (!d.device_error.empty()) {
+    Diverge(op, m, d, "the device failed: " + d.device_error);
+    return false;
+  }
+  if (m.host_error != d.host_error || m.status != d.status) {
+    Diverge(op, m, d, "status differs");
+    return false;
+  }
+  if (op.kind == OpKind::kAppend && m.assigned != d.assigned) {
+    Diverge(op, m, d, "append LBA differs");
+    return false;
+  }
+  if (op.kind == OpKind::kRead && m.data != d.data) {
+    size_t i = 0;
+    while (i < m.data.size() && i < d.data.size() && m.data[i] == d.data[i]) ++i;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "read data differs at offset %s (model 0x%02x, device 0x%02x)",
+                  Hex(op.offset + i).c_str(), i < m.data.size() ? m.data[i] : 0,
+                  i < d.data.size() ? d.data[i] : 0);
+    Diverge(op, m, d, buf);
+    return false;
+  }
+  if (op.kind == OpKind::kReport && (m.report != d.report || m.partial != d.partial)) {
+    Diverge(op, m, d, "reported zones differ");
+    return false;
+  }
+  // After every operation: the full zone report and the counters.
+  bool partial = false;
+  model_report_.clear();
+  device_report_.clear();
+  model_.Report(0, 0, ReportFilter::kAll, &model_report_, &partial);
+  device_->Report(0, 0, ReportFilter::kAll, &device_report_, &partial);
+  if (model_report_ != device_report_) {
+    Diverge(op, m, d, "zone state differs after the operation");
+    return false;
+  }
+  if (model_.Counts() != device_->Counts()) {
+    Diverge(op, m, d, "open/active counts differ after the operation");
+    return false;
+  }
+  return true;
+}
+
+void LockstepChecker::Diverge(const Operation& op, const OpOutcome& m, const OpOutcome& d,
+                              std::string what) {
+  Divergence div;
+  div.index = steps_ - 1;
+  div.op = op;
+  div.model = m;
+  div.device = d;
+  div.what = std::move(what);
+  std::vector<ZoneReportEntry> mr = FullReport(model_), dr = FullReport(*device_);
+  for (uint32_t z = 0; z < std::max(mr.size(), dr.size()); ++z) {
+    ZoneReportEntry a = z < mr.size() ? mr[z] : ZoneReportEntry{};
+    ZoneReportEntry b = z < dr.size() ? dr[z] : ZoneReportEntry{};
+    if (!(a == b)) div.zones.push_back({z, a, b});
+  }
+  div.model_counts = model_.Counts();
+  div.device_counts = device_->Counts();
+  // History: the last operations touching a differing zone (or the target).
+  std::vector<uint32_t> zones;
+  for (const auto& zd : div.zones) zones.push_back(zd.zone);
+  ZoneSpan target = ZonesTouched(op, config_);
+  for (const auto& [i, h] : history_) {
+    ZoneSpan s = ZonesTouched(h, config_);
+    bool relevant = s.all || zones.empty();
+    for (uint32_t z : zones) relevant |= (z >= s.first && z <= s.last);
+    relevant |= !target.all && s.first <= target.last && target.first <= s.last;
+    if (relevant) div.history.emplace_back(i, h);
+  }
+  divergence_ = std::move(div);
+}
+
+std::string LockstepChecker::FormatDivergence(const Divergence& d, const DeviceConfig& config) {
+  std::string out;
+  out += "DIVERGENCE at operation " + std::to_string(d.index) + ": " + FormatScriptLine(d.op) + "\n";
+  out += "  " + d.what + "\n";
+  out += "  model:  " + d.model.Summary() + "\n";
+  out += "  device: " + d.device.Summary() + "\n";
+  if (d.model_counts != d.device_counts) {
+    out += "  model counts:  " + FormatCounts(d.model_counts) + "\n";
+    out += "  device counts: " + FormatCounts(d.device_counts) + "\n";
+  }
+  for (const ZoneDifference& z : d.zones) {
+    out += "  zone " + std::to_string(z.zone) + " (start " + Hex(config.zone_start(z.zone)) + ")\n";
+    out += "    model:  " + FormatEntry(z.model) + "\n";
+    out += "    device: " + FormatEntry(z.device) + "\n";
+  }
+  if (!d.history.empty()) {
+    out += "  recent operations on these zones:\n";
+    for (const auto& [i, op] : d.history)
+      out += "    #" + std::to_string(i) + "  " + FormatScriptLine(op) + "\n";
+  }
+  return out;
+}
+
+}  // namespace zonesim
