@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/env.h"
+#include "common/unsynced_env.h"
 #include "sim/image_setup.h"
 #include "sim/qcow2_device.h"
 
@@ -14,8 +15,10 @@ DeviceConfig DefaultFuzzDevice(Profile profile) {
   c.block_size = 512;
   c.zone_size = 256 << 10;
   c.zone_capacity = 192 << 10;
-  // 31 full zones and a last zone of 128 KiB, whose capacity is capped to it.
-  c.size = 31 * c.zone_size + (128 << 10);
+  // 31 full zones and a last zone of 32 KiB, whose capacity is capped to it:
+  // smaller than max_append_bytes, the only way one append can fill an EMPTY
+  // zone (the format requires max_append_bytes < zone_capacity).
+  c.size = 31 * c.zone_size + (32 << 10);
   c.conventional_zones = profile == Profile::kZns ? 0 : 2;  // ZNS has no conventional zones
   c.max_open_zones = 3;
   // ZBC has no active limit (zone-semantics.md 1.2).
@@ -26,12 +29,18 @@ DeviceConfig DefaultFuzzDevice(Profile profile) {
 
 namespace {
 
+// Campaigns never lose power for real (see common/unsynced_env.h).
+Env* CampaignEnv() {
+  static UnsyncedEnv env;
+  return &env;
+}
+
 Status FreshDevice(const DeviceConfig& config, const std::string& path, uint32_t cluster_size,
                    bool overwrite, std::unique_ptr<Device>* out) {
-  Status s = CreateZonedImage(Env::Default(), path, config, cluster_size, ZonedLayout::kLatest,
+  Status s = CreateZonedImage(CampaignEnv(), path, config, cluster_size, ZonedLayout::kLatest,
                               overwrite);
   if (!s.ok()) return s;
-  *out = OpenImageDevice(Env::Default(), path, config.params, &s);
+  *out = OpenImageDevice(CampaignEnv(), path, config.params, &s);
   if (!*out) return s.ok() ? Status::IoError("cannot open " + path) : s;
   return Status::Ok();
 }

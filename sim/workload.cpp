@@ -102,8 +102,11 @@ Operation WorkloadGenerator::Append(const ZoneModel& model) {
   if (config_.conventional_zones > 0 && rng_.Chance(0.03)) z = 0;  // conventional: refused
   op.offset = config_.zone_start(z);
   uint64_t max_blocks = std::max<uint64_t>(config_.max_append_bytes / bs, 1);
+  ZoneReportEntry e = model.zone(z);
+  uint64_t room = (e.wp >= e.start && e.wp < e.start + e.capacity) ? (e.start + e.capacity - e.wp) / bs : 0;
   uint64_t r = rng_.Below(100);
-  if (r < 75) op.length = Blocks(max_blocks) * bs;
+  if (r < 15 && room > 0 && room <= max_blocks) op.length = room * bs;  // exactly fill the zone
+  else if (r < 75) op.length = Blocks(max_blocks) * bs;
   else if (r < 88) op.length = max_blocks * bs;  // at the size limit
   else if (r < 95) op.length = (max_blocks + 1) * bs;  // over the limit
   else op.offset += bs;  // not a zone start
@@ -172,14 +175,53 @@ Operation WorkloadGenerator::Manage(const ZoneModel& model, OpKind kind) {
   return op;
 }
 
-Operation WorkloadGenerator::Next(const ZoneModel& model) {
-  if (rng_.Chance(options_.power_cycle_rate)) return Only(OpKind::kPowerCycle);
-  if (rng_.Chance(options_.fault_rate)) {
-    Operation op;
-    op.kind = rng_.Chance(0.7) ? OpKind::kInjectReadOnly : OpKind::kInjectOffline;
-    op.offset = config_.zone_start(PickSequentialZone(model));
+Operation WorkloadGenerator::Fault(const ZoneModel& model) {
+  // Faults are absorbing (nothing leaves OFFLINE; only the ZNS Offline action
+  // leaves READ ONLY), so they are spent carefully: a healthy zone is hit only
+  // to take a fault edge the run has not covered yet, and never once half the
+  // sequential zones are faulty; otherwise a fault hits an already faulty zone
+  // (READ ONLY -> OFFLINE, and the no-op self loops).
+  std::vector<uint32_t> faulty;
+  for (uint32_t z = config_.conventional_zones; z < model.nr_zones(); ++z) {
+    ZoneCondition c = model.zone(z).cond;
+    if (c == ZoneCondition::kReadOnly || c == ZoneCondition::kOffline) faulty.push_back(z);
+  }
+  struct Target {
+    ZoneCondition cond;
+    OpKind kind;
+  };
+  std::vector<Target> wanted;
+  if (faulty.size() < config_.sequential_zones() / 2) {
+    static constexpr ZoneCondition kHealthy[] = {ZoneCondition::kEmpty, ZoneCondition::kImplicitOpen,
+                                                 ZoneCondition::kExplicitOpen, ZoneCondition::kClosed,
+                                                 ZoneCondition::kFull};
+    for (ZoneCondition c : kHealthy) {
+      bool present = false;
+      for (uint32_t z = config_.conventional_zones; z < model.nr_zones() && !present; ++z)
+        present = model.zone(z).cond == c;
+      if (!present) continue;
+      if (model.coverage().Count({c, Trigger::kFaultReadOnly, ZoneCondition::kReadOnly}) == 0)
+        wanted.push_back({c, OpKind::kInjectReadOnly});
+      if (model.coverage().Count({c, Trigger::kFaultOffline, ZoneCondition::kOffline}) == 0)
+        wanted.push_back({c, OpKind::kInjectOffline});
+    }
+  }
+  Operation op;
+  if (!wanted.empty()) {
+    Target t = wanted[rng_.Below(wanted.size())];
+    op.kind = t.kind;
+    op.offset = config_.zone_start(PickZoneIn(model, t.cond));
     return op;
   }
+  if (faulty.empty()) return Only(OpKind::kFlush);
+  op.kind = rng_.Chance(0.5) ? OpKind::kInjectReadOnly : OpKind::kInjectOffline;
+  op.offset = config_.zone_start(faulty[rng_.Below(faulty.size())]);
+  return op;
+}
+
+Operation WorkloadGenerator::Next(const ZoneModel& model) {
+  if (rng_.Chance(options_.power_cycle_rate)) return Only(OpKind::kPowerCycle);
+  if (rng_.Chance(options_.fault_rate)) return Fault(model);
   uint64_t r = rng_.Below(1000);
   if (r < 380) return Write(model);
   if (r < 480) return config_.params.zone_append_supported || rng_.Chance(0.1) ? Append(model)

@@ -39,6 +39,7 @@ class WorkloadGenerator {
   Operation Append(const ZoneModel& model);
   Operation ReadOp(const ZoneModel& model);
   Operation Manage(const ZoneModel& model, OpKind kind);
+  Operation Fault(const ZoneModel& model);
   Payload NextPayload();
 
   DeviceConfig config_;
