@@ -131,19 +131,11 @@ bool LockstepChecker::Step(const Operation& op) {
   return Compare(op, m, d);
 }
 
-bool LockstepChecker::Compare(const Operation& op, const OpOutcome& m, const OpOutcome& d) {
-  if (!d.device_error.empty()) {
-    Diverge(op, m, d, "the device failed: " + d.device_error);
-    return false;
-  }
-  if (m.host_error != d.host_error || m.status != d.status) {
-    Diverge(op, m, d, "status differs");
-    return false;
-  }
-  if (op.kind == OpKind::kAppend && m.assigned != d.assigned) {
-    Diverge(op, m, d, "append LBA differs");
-    return false;
-  }
+std::string DescribeOutcomeDifference(const Operation& op, const OpOutcome& m,
+                                      const OpOutcome& d) {
+  if (!d.device_error.empty()) return "the device failed: " + d.device_error;
+  if (m.host_error != d.host_error || m.status != d.status) return "status differs";
+  if (op.kind == OpKind::kAppend && m.assigned != d.assigned) return "append LBA differs";
   if (op.kind == OpKind::kRead && m.data != d.data) {
     size_t i = 0;
     while (i < m.data.size() && i < d.data.size() && m.data[i] == d.data[i]) ++i;
@@ -151,28 +143,41 @@ bool LockstepChecker::Compare(const Operation& op, const OpOutcome& m, const OpO
     std::snprintf(buf, sizeof buf, "read data differs at offset %s (model 0x%02x, device 0x%02x)",
                   Hex(op.offset + i).c_str(), i < m.data.size() ? m.data[i] : 0,
                   i < d.data.size() ? d.data[i] : 0);
-    Diverge(op, m, d, buf);
-    return false;
+    return buf;
   }
-  if (op.kind == OpKind::kReport && (m.report != d.report || m.partial != d.partial)) {
-    Diverge(op, m, d, "reported zones differ");
-    return false;
-  }
-  // After every operation: the full zone report and the counters.
+  if (op.kind == OpKind::kReport && (m.report != d.report || m.partial != d.partial))
+    return "reported zones differ";
+  return "";
+}
+
+std::string DescribeStateDifference(Device& model, Device& device) {
+  std::vector<ZoneReportEntry> mr, dr;
   bool partial = false;
-  model_report_.clear();
-  device_report_.clear();
-  model_.Report(0, 0, ReportFilter::kAll, &model_report_, &partial);
-  device_->Report(0, 0, ReportFilter::kAll, &device_report_, &partial);
-  if (model_report_ != device_report_) {
-    Diverge(op, m, d, "zone state differs after the operation");
-    return false;
+  model.Report(0, 0, ReportFilter::kAll, &mr, &partial);
+  device.Report(0, 0, ReportFilter::kAll, &dr, &partial);
+  if (mr != dr) {
+    for (uint32_t z = 0; z < std::max(mr.size(), dr.size()); ++z) {
+      ZoneReportEntry a = z < mr.size() ? mr[z] : ZoneReportEntry{};
+      ZoneReportEntry b = z < dr.size() ? dr[z] : ZoneReportEntry{};
+      if (!(a == b))
+        return "zone state differs after the operation (zone " + std::to_string(z) + ": model " +
+               FormatEntry(a) + ", device " + FormatEntry(b) + ")";
+    }
   }
-  if (model_.Counts() != device_->Counts()) {
-    Diverge(op, m, d, "open/active counts differ after the operation");
-    return false;
-  }
-  return true;
+  ZoneCounts mc = model.Counts(), dc = device.Counts();
+  if (mc != dc)
+    return "open/active counts differ after the operation (model " + FormatCounts(mc) +
+           "; device " + FormatCounts(dc) + ")";
+  return "";
+}
+
+bool LockstepChecker::Compare(const Operation& op, const OpOutcome& m, const OpOutcome& d) {
+  std::string what = DescribeOutcomeDifference(op, m, d);
+  // After every operation: the full zone report and the counters.
+  if (what.empty()) what = DescribeStateDifference(model_, *device_);
+  if (what.empty()) return true;
+  Diverge(op, m, d, std::move(what));
+  return false;
 }
 
 void LockstepChecker::Diverge(const Operation& op, const OpOutcome& m, const OpOutcome& d,

@@ -91,10 +91,16 @@ class LockstepChecker {
   uint64_t host_refusals_ = 0;
   uint64_t choices_adopted_ = 0;
   std::vector<AdoptedChoice> adopted_samples_;
-  std::vector<ZoneReportEntry> model_report_;   // reused buffers
-  std::vector<ZoneReportEntry> device_report_;
 };
 
 std::string_view to_string(OpKind k);
+
+// What differs between two outcomes of the same operation: status, append
+// LBA, read data, reported zones ("" when they agree).
+std::string DescribeOutcomeDifference(const Operation& op, const OpOutcome& model,
+                                      const OpOutcome& device);
+// What differs between two devices' full zone reports and counters ("" when
+// they agree).
+std::string DescribeStateDifference(Device& model, Device& device);
 
 }  // namespace zonesim
