@@ -12,11 +12,14 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "model/device_config.h"
 #include "model/edge_coverage.h"
 #include "model/payload.h"
+#include "model/zone_data.h"
 #include "model/zone_status.h"
 #include "model/zone_report.h"
 #include "model/zone_types.h"
@@ -39,7 +42,7 @@ class ZoneModel {
 
   const DeviceConfig& config() const { return config_; }
 
-  // Data operations.
+  // Data operations. Read() accepts out == nullptr (checks only, no data).
   ZoneStatus Read(uint64_t offset, uint64_t length, uint8_t* out) const;
   ZoneStatus Write(uint64_t offset, uint64_t length, const Payload& data);
   // Zone append to the zone starting at zone_start; *assigned gets the byte
@@ -66,10 +69,28 @@ class ZoneModel {
   ZoneCounts counts() const;
   ZoneReportEntry zone(uint32_t index) const;
   uint32_t nr_zones() const;
+  // The internal write pointer (unlike zone().wp, not normalised for FULL,
+  // READ ONLY or OFFLINE zones): start + bytes written, or start + len(z)
+  // after a finish.
+  uint64_t internal_wp(uint32_t index) const;
+  // Extents the zone's data is remembered as (empty for unwritten zones).
+  const ZoneData& zone_data(uint32_t index) const;
 
   // Choices left to the device: zones the next implicit close may pick (in the
   // order the configured policy would pick them) and whether failing instead is
   // allowed. The next operation that needs an implicit close follows `choice`.
+  //
+  // For the deterministic policies (oldest, lowest_index, round_robin,
+  // least_recently_written) the candidate list has exactly the one zone the
+  // policy picks; for kAny / kAnyVictim it lists every IMPLICIT OPEN zone; for
+  // kFail it is empty. Failing is allowed for kAny and kFail only.
+  //
+  // A choice is honoured only if it is one of those allowed outcomes at the
+  // moment the implicit close happens (kCloseZone of a candidate, kFail when
+  // ImplicitCloseMayFail()); any other choice is IGNORED and the configured
+  // policy decides. The choice lasts for the next state-changing call (Write,
+  // Append, Flush, Manage, ManageAll, PowerCycle, Inject) and is then dropped,
+  // whether or not that call needed an implicit close.
   std::vector<uint32_t> ImplicitCloseCandidates() const;
   bool ImplicitCloseMayFail() const;
   void SetNextImplicitClose(const ImplicitCloseChoice& choice);
@@ -79,9 +100,62 @@ class ZoneModel {
   const EdgeCoverage& coverage() const;
 
  private:
+  // What a zone is about to do that may need resources (Resource check in
+  // the semantics contract).
+  enum class ResourceUse : uint8_t { kWrite, kExplicitOpen, kFinish };
+
+  struct ZoneState {
+    uint64_t wp = 0;     // internal write pointer (absolute byte offset)
+    uint64_t stamp = 0;  // victim order key for the oldest / least_recently_written policies
+    ZoneData data;       // what was written; empty when unwritten
+    ZoneCondition cond = ZoneCondition::kEmpty;
+  };
+
+  // zone_model.cpp: the one place a zone's condition changes.
+  void Transition(uint32_t z, ZoneCondition to, Trigger trigger);
+  // Start of every state-changing call: takes the pending implicit-close
+  // choice and forgets the previous call's implicit close.
+  void BeginOperation();
+  uint64_t start_of(uint32_t z) const { return config_.zone_start(z); }
+  uint64_t cap_end(uint32_t z) const { return start_of(z) + config_.zone_capacity_of(z); }
+  ZoneReportEntry Describe(uint32_t z) const;
+
+  // zone_model_resources.cpp: open/active limits and implicit close.
+  ZoneStatus AcquireResources(uint32_t target, ResourceUse use);
+  std::optional<uint32_t> ChooseVictim() const;
+  std::optional<uint32_t> PolicyVictim() const;
+  void ImplicitlyClose(uint32_t victim);
+  std::pair<uint64_t, uint32_t> VictimKey(uint32_t z) const;
+  bool VictimOrderIsIndex() const;
+  void RebuildVictimOrder();
+
+  // zone_model_io.cpp: the write path shared by Write and Append.
+  ZoneStatus CheckSequentialWrite(uint32_t z, uint64_t offset, uint64_t length,
+                                  bool is_append) const;
+  void ApplyWrite(uint32_t z, uint64_t offset, uint64_t length, const Payload& data,
+                  uint64_t payload_offset, Trigger trigger);
+
+  // zone_model_manage.cpp: one action on one sequential zone.
+  ZoneStatus ManageZone(ZoneAction action, uint32_t z);
+  void CloseZone(uint32_t z, Trigger trigger);
+  void FinishZone(uint32_t z, Trigger trigger);
+  void ResetZone(uint32_t z, Trigger trigger);
+  ZoneStatus OpenAll();
+
   DeviceConfig config_;
-  // Per-zone state, counters, open-zone bookkeeping and coverage: private
-  // members are the model's own business (see zone_model.cpp).
+  std::vector<ZoneState> zones_;
+  uint32_t first_seq_ = 0;  // index of the first sequential zone
+  uint32_t implicit_open_ = 0, explicit_open_ = 0, closed_ = 0;  // the counters
+  // IMPLICIT OPEN zones in the order the policy picks victims: keyed by zone
+  // index (lowest_index, round_robin, any_victim, fail) or by stamp (oldest,
+  // any, least_recently_written). O(log open zones) per change.
+  std::set<std::pair<uint64_t, uint32_t>> victims_;
+  uint64_t clock_ = 0;       // logical time for stamps (operations, never wall-clock)
+  uint32_t rr_cursor_ = 0;   // round_robin: where the next victim search starts
+  ImplicitCloseChoice next_choice_;    // set by SetNextImplicitClose, for the next call
+  ImplicitCloseChoice active_choice_;  // the choice the running call follows
+  std::optional<uint32_t> last_implicit_close_;
+  EdgeCoverage coverage_;
 };
 
 }  // namespace zonesim
