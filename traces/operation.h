@@ -38,9 +38,19 @@ struct Operation {
   bool verify = false;        // read -P: compare the data with payload
   bool print_sector = false;  // zap -p: print the append sector
   uint32_t count = 0;         // kReport: number of zones
+  bool dump = false;          // read -v: print the data read (qemu-io's dump_buffer)
 
   bool operator==(const Operation&) const = default;
 };
+
+// Zone-management ranges that come from traces, which carry no zone geometry:
+// - length 0 means "the one zone that starts at offset" (blktrace v8 zone
+//   reset/open/close/finish records have bytes = 0: the kernel's bio carries no
+//   size for REQ_OP_ZONE_*);
+// - length kZoneRangeAll (offset 0) means every zone of the device, whatever its
+//   size (blktrace v8 BLK_TC_ZONE_RESET_ALL, REQ_OP_ZONE_RESET_ALL).
+// Drivers resolve both against the device's geometry before executing them.
+inline constexpr uint64_t kZoneRangeAll = ~uint64_t{0};
 
 // True for open/close/finish/reset/offline.
 inline bool is_zone_management(OpKind k) {
