@@ -12,6 +12,10 @@ namespace zonesim {
 using CommandArgs = std::vector<std::string>;
 
 int RunIoCommand(const CommandArgs& args);      // sim/cmd_io.cpp
+int RunDemoCommand(const CommandArgs& args);    // sim/cmd_demo.cpp
 int RunGraphCommand(const CommandArgs& args);   // sim/cmd_graph.cpp
+int RunCreateCommand(const CommandArgs& args);  // sim/cmd_create.cpp
+int RunInfoCommand(const CommandArgs& args);    // sim/cmd_info.cpp
+int RunFuzzCommand(const CommandArgs& args);    // sim/cmd_fuzz.cpp
 
 }  // namespace zonesim

@@ -17,7 +17,11 @@ struct Subcommand {
 
 const Subcommand kSubcommands[] = {
     {"io", zonesim::RunIoCommand, "run qemu-io style zone commands on the model or an image"},
+    {"demo", zonesim::RunDemoCommand, "a guided tour of the zone state machine on the model"},
     {"graph", zonesim::RunGraphCommand, "print the zone state machine (Graphviz DOT) with coverage"},
+    {"create", zonesim::RunCreateCommand, "create a zoned qcow2 image (qemu-img create -o options)"},
+    {"info", zonesim::RunInfoCommand, "describe a qcow2 image: geometry, zoned fields, zone counts"},
+    {"fuzz", zonesim::RunFuzzCommand, "lockstep campaign: model vs a zoned qcow2 image, from a seed"},
 };
 
 void PrintUsage(FILE* out) {

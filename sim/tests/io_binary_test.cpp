@@ -1,0 +1,254 @@
+// The built `zonesim` binary: `zonesim io` with -c and with standard input,
+// exit statuses 0 / 1 / 2, --coverage-out, and `zonesim demo`.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/env.h"
+#include "model/device_config.h"
+#include "model/edge_coverage.h"
+#include "sim/image_setup.h"
+#include "sim/tests/io_golden_util.h"
+
+namespace zonesim {
+namespace {
+
+std::string Binary() {
+  const char* dir = std::getenv("ZONESIM_BINARY_DIR");
+  INFO("ZONESIM_BINARY_DIR is not set: run the tests through ctest");
+  REQUIRE(dir != nullptr);
+  return std::string(dir) + "/sim/zonesim";
+}
+
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+struct Result {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `zonesim ARGS [< stdin_file]`, capturing stdout and stderr.
+Result RunZonesim(const std::vector<std::string>& args, const std::string& stdin_file = "") {
+  TempDir dir;
+  REQUIRE(dir.ok());
+  std::string cmd = Quote(Binary());
+  for (const std::string& a : args) cmd += " " + Quote(a);
+  cmd += " < " + (stdin_file.empty() ? std::string("/dev/null") : Quote(stdin_file));
+  cmd += " 2> " + Quote(dir.path() + "/stderr");
+  Result r;
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int w = pclose(p);
+  REQUIRE(WIFEXITED(w));
+  r.status = WEXITSTATUS(w);
+  r.err = testing::ReadTextFile(dir.path() + "/stderr");
+  return r;
+}
+
+const std::string kSpec =
+    "size=8M,zone_size=1M,zone_capacity=1M,conventional_zones=0,max_open_zones=1,"
+    "max_active_zones=0,max_append_bytes=65536,profile=linux,implicit_close=fail";
+
+}  // namespace
+
+TEST_CASE("zonesim io -c: success exits 0") {
+  Result r = RunZonesim({"io", "--model", kSpec, "-c", "write -P 0xaa 0 4k", "-c",
+                         "read -P 0xaa 0 4k", "-c", "zap -p 0 4k", "-c", "zrp 0 2"});
+  CHECK(r.err == "");
+  CHECK(r.out ==
+        "wrote 4096/4096 bytes at offset 0\n"
+        "read 4096/4096 bytes at offset 0\n"
+        "After zap done, the append sector is 0x8\n"
+        "start: 0x0, len 0x800, cap 0x800, wptr 0x10, zcond:2, [type: 2]\n"
+        "start: 0x800, len 0x800, cap 0x800, wptr 0x800, zcond:1, [type: 2]\n");
+  CHECK(r.status == 0);
+}
+
+TEST_CASE("zonesim io -c: a failed command exits 1 and the run goes on") {
+  // Open limit 1 with implicit close disabled: the second zone cannot open.
+  Result r = RunZonesim({"io", "--model", kSpec, "-c", "write 0 4k", "-c", "write 1M 4k", "-c",
+                         "read -P 0x11 0 512", "-c", "zrp 1M 1"});
+  CHECK(r.out ==
+        "wrote 4096/4096 bytes at offset 0\n"
+        "write failed: Too many references: cannot splice (Too Many Open Zones, "
+        "BLK_STS_ZONE_OPEN_RESOURCE)\n"
+        "Pattern verification failed at offset 0, 512 bytes\n"
+        "read 512/512 bytes at offset 0\n"
+        "start: 0x800, len 0x800, cap 0x800, wptr 0x800, zcond:1, [type: 2]\n");
+  CHECK(r.status == 1);
+  CHECK(r.err == "");
+
+  // A read -P mismatch alone is a failure.
+  r = RunZonesim({"io", "--model", kSpec, "-c", "read -P 1 0 512"});
+  CHECK(r.status == 1);
+}
+
+TEST_CASE("zonesim io: commands from standard input (the golden session)") {
+  testing::Golden g = testing::LoadGolden("basic");
+  Result r = RunZonesim({"io", "--model", g.model_spec}, g.script_path);
+  testing::CheckSameLines(r.out, g.expected);
+  CHECK(r.err == "");
+  CHECK(r.status == 1);
+}
+
+TEST_CASE("zonesim io IMAGE: the golden session on a qcow2 image, and a missing image") {
+  testing::Golden g = testing::LoadGolden("basic");
+  DeviceConfig config;
+  REQUIRE(ParseDeviceConfig(g.model_spec, &config).ok());
+  TempDir dir;
+  REQUIRE(dir.ok());
+  const std::string image = dir.path() + "/basic.qcow2";
+  REQUIRE(CreateZonedImage(Env::Default(), image, config).ok());
+  Result r = RunZonesim({"io", image, "--profile", "linux"}, g.script_path);
+  testing::CheckSameLines(r.out, g.expected);
+  CHECK(r.status == 1);
+
+  // The image kept its state: a second run sees the zones the first left.
+  r = RunZonesim({"io", image, "-c", "write -P 0x77 3M 4K", "-c", "zrp 3M 1"});
+  CHECK(r.out ==
+        "wrote 4096/4096 bytes at offset 3145728\n"
+        "start: 0x1800, len 0x400, cap 0x300, wptr 0x1808, zcond:2, [type: 2]\n");
+  CHECK(r.status == 0);
+
+  // --config changes behaviour, never geometry.
+  r = RunZonesim({"io", image, "--config", "zone_size=1M", "-c", "flush"});
+  CHECK(r.status == 2);
+  CHECK(r.err.starts_with("zonesim io: --config: geometry comes from the image"));
+  r = RunZonesim({"io", image, "--profile", "zns", "--config", "full_wp=all_ones", "-c", "zf 3M 512K",
+                  "-c", "zrp 3M 1"});
+  CHECK(r.out == "start: 0x1800, len 0x400, cap 0x300, wptr 0xffffffffffffffff, zcond:14, [type: 2]\n");
+  CHECK(r.status == 0);
+
+  r = RunZonesim({"io", dir.path() + "/missing.qcow2", "-c", "flush"});
+  CHECK(r.status == 2);
+  CHECK(r.out == "");
+  CHECK(r.err.starts_with("zonesim io: " + dir.path() + "/missing.qcow2: "));
+  CHECK(r.err.find('\n') == r.err.size() - 1);
+}
+
+TEST_CASE("zonesim io: bad options and malformed commands exit 2 with one line") {
+  auto one_line = [](const Result& r) {
+    CHECK(r.status == 2);
+    CHECK(r.out == "");
+    REQUIRE(!r.err.empty());
+    CHECK(r.err.starts_with("zonesim io: "));
+    CHECK(r.err.find('\n') == r.err.size() - 1);
+  };
+  one_line(RunZonesim({"io", "--bogus"}));
+  one_line(RunZonesim({"io"}));                                  // no device
+  one_line(RunZonesim({"io", "--model", kSpec, "img.qcow2"}));   // two devices
+  one_line(RunZonesim({"io", "--model", "size=banana"}));
+  one_line(RunZonesim({"io", "--model", "size=8M,zone_size=3M,zone_capacity=4M"}));
+  one_line(RunZonesim({"io", "--model", kSpec, "--profile", "zns"}));
+  one_line(RunZonesim({"io", "a.qcow2", "--coverage-out", "x"}));
+  one_line(RunZonesim({"io", "--model"}));
+
+  Result r = RunZonesim({"io", "--model", kSpec, "-c", "write 0 4k", "-c", "zo abc 1M"});
+  one_line(r);
+  CHECK(r.err == "zonesim io: command 2: zo: offset 'abc' is not a number\n");
+
+  TempDir dir;
+  REQUIRE(dir.ok());
+  std::string script = dir.path() + "/bad.script";
+  FILE* f = std::fopen(script.c_str(), "w");
+  REQUIRE(f != nullptr);
+  std::fputs("write 0 4k\n# fine\nzrp 0 x\n", f);
+  std::fclose(f);
+  r = RunZonesim({"io", "--model", kSpec}, script);
+  one_line(r);
+  CHECK(r.err == "zonesim io: line 3: zrp: count 'x' is not a number\n");
+
+  // A binary file on standard input: bounded lines, one error, nothing run.
+  f = std::fopen(script.c_str(), "w");
+  REQUIRE(f != nullptr);
+  std::fputs("flush\n", f);
+  for (int i = 0; i < 10000; ++i) std::fputc('\x01', f);
+  std::fclose(f);
+  r = RunZonesim({"io", "--model", kSpec}, script);
+  one_line(r);
+  CHECK(r.err == "zonesim io: line 2: longer than 4096 characters\n");
+
+  // The last line needs no newline; a line of exactly 4096 characters is fine.
+  f = std::fopen(script.c_str(), "w");
+  REQUIRE(f != nullptr);
+  std::fputs(("write 0 4K" + std::string(4086, ' ') + "\nzrp 0 1").c_str(), f);
+  std::fclose(f);
+  r = RunZonesim({"io", "--model", kSpec}, script);
+  CHECK(r.err == "");
+  CHECK(r.out ==
+        "wrote 4096/4096 bytes at offset 0\n"
+        "start: 0x0, len 0x800, cap 0x800, wptr 0x8, zcond:2, [type: 2]\n");
+  CHECK(r.status == 0);
+}
+
+TEST_CASE("zonesim io --help documents the dialect and exits 0") {
+  Result r = RunZonesim({"io", "--help"});
+  CHECK(r.status == 0);
+  CHECK(r.out.find("zrp OFFSET NR") != std::string::npos);
+  CHECK(r.out.find("timing") != std::string::npos);
+  CHECK(r.out.find("--coverage-out") != std::string::npos);
+}
+
+TEST_CASE("zonesim io --coverage-out writes the model's edge coverage") {
+  TempDir dir;
+  REQUIRE(dir.ok());
+  std::string path = dir.path() + "/coverage.txt";
+  Result r = RunZonesim({"io", "--model", kSpec, "--coverage-out", path, "-c", "write 0 4k", "-c",
+                         "zf 0 1M"});
+  CHECK(r.status == 0);
+  std::string text = testing::ReadTextFile(path);
+  EdgeCoverage cov;
+  REQUIRE(EdgeCoverage::Parse(text, &cov).ok());
+  CHECK(cov.Count({ZoneCondition::kEmpty, Trigger::kWrite, ZoneCondition::kImplicitOpen}) == 1);
+  CHECK(cov.Count({ZoneCondition::kImplicitOpen, Trigger::kFinish, ZoneCondition::kFull}) == 1);
+
+  r = RunZonesim({"io", "--model", kSpec, "--coverage-out", dir.path() + "/no/such/dir/c.txt", "-c",
+                  "flush"});
+  CHECK(r.status == 2);
+  CHECK(r.err.starts_with("zonesim io: --coverage-out: cannot write"));
+}
+
+TEST_CASE("zonesim demo: deterministic tour, exit 0") {
+  Result a = RunZonesim({"demo"});
+  CHECK(a.status == 0);
+  CHECK(a.err == "");
+  const char* lines[] = {
+      "qemu-io> write -P 0xee 7M 768K\nwrote 786432/786432 bytes at offset 7340032\n",
+      "start: 0x3800, len 0x800, cap 0x600, wptr 0x3e00, zcond:14, [type: 2]\n",
+      "write failed: Input/output error (Zone Is Full, BLK_STS_IOERR)\n",
+      "write failed: Value too large for defined data type (Too Many Active Zones, "
+      "BLK_STS_ZONE_ACTIVE_RESOURCE)\n",
+      "zone open failed: Too many references: cannot splice (Too Many Open Zones, "
+      "BLK_STS_ZONE_OPEN_RESOURCE)\n",
+      "zone close failed: Invalid argument\n",
+      "After zap done, the append sector is 0x2880\n",
+      "Pattern verification failed at offset 3145728, 4096 bytes\n",
+      "IMP_OPEN --implicit_close--> CLOSED  x1\n",
+      "State graph of the linux profile: covered ",
+  };
+  for (const char* l : lines) {
+    INFO(l);
+    CHECK(a.out.find(l) != std::string::npos);
+  }
+  Result b = RunZonesim({"demo"});
+  CHECK(a.out == b.out);
+  CHECK(RunZonesim({"demo", "--bogus"}).status == 2);
+  CHECK(RunZonesim({"demo", "--help"}).status == 0);
+}
+
+}  // namespace zonesim
