@@ -71,6 +71,9 @@ class Qcow2Image {
   uint64_t virtual_size() const;
   uint32_t cluster_size() const;
   const std::optional<ZonedExtension>& zoned() const;
+  // Non-fatal findings of Open (e.g. a zone_size that is not a power of two),
+  // one line each, for a gate to report. (Added by qcow2store.)
+  const std::vector<std::string>& warnings() const;
 
   // Guest data, by virtual byte offset. Unallocated clusters read as zeros.
   Status Read(uint64_t offset, uint64_t length, uint8_t* out);
@@ -87,6 +90,9 @@ class Qcow2Image {
   Status ReadWritePointers(std::vector<uint64_t>* entries);
   // Writes one entry to the file (not flushed).
   Status WriteWritePointer(uint32_t zone, uint64_t entry);
+  // Writes entries [first, first + entries.size()) with one file write (not
+  // flushed), e.g. resetting every zone at once. (Added by qcow2store.)
+  Status WriteWritePointers(uint32_t first, const std::vector<uint64_t>& entries);
 
   // Adds a zoned extension to a plain image (data kept): `zonesim create --from`.
   Status AddZonedExtension(const ZonedExtension& ext);

@@ -1,0 +1,62 @@
+// Validation of a qcow2 image at open time, and of the options at create time.
+// Every number read from the file is checked against the file size (or a
+// fixed limit) before it is used to size a buffer or compute an offset, so a
+// crafted image cannot make the reader allocate gigabytes, loop, or read out
+// of bounds. Every message names the field and the values involved.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "qcow2/qcow2_format.h"
+#include "qcow2/qcow2_image.h"
+
+namespace zonesim::qcow2 {
+
+// A byte range of the image file holding metadata, for overlap checks.
+struct FileRange {
+  uint64_t begin = 0;
+  uint64_t end = 0;  // exclusive
+  const char* what = "";
+  bool Overlaps(uint64_t b, uint64_t e) const { return b < end && begin < e; }
+};
+
+// L1 entries the virtual size needs (ceil(size / bytes covered by one L2 table)).
+uint64_t L1EntriesNeeded(uint64_t virtual_size, uint32_t cluster_bits);
+
+// Header fields: version, cluster_bits, header_length, sizes and offsets of
+// the L1 and refcount tables and the snapshot table, against file_size and
+// QEMU's limits; unsupported features (backing file, encryption, external
+// data file, zstd, extended L2) as NotSupported. Feature bits are checked by
+// CheckFeatureBits once the feature name table is known.
+Status ValidateHeader(const Header& h, uint64_t file_size);
+
+// Incompatible bits: unknown ones are refused, naming the bit and (if the
+// image's feature name table has one) its name; the dirty and corrupt bits
+// refuse read-write opens.
+Status CheckFeatureBits(const Header& h, const std::vector<FeatureName>& names, bool read_only);
+
+// Each extension type at most once; a bitmaps extension needs autoclear bit 0
+// to be trusted (not an error); encryption / data-file extensions are refused
+// with their features.
+Status CheckExtensions(const std::vector<HeaderExtension>& exts);
+
+// The zoned extension's values against the image (qcow2-zoned.md "Rules a
+// valid image obeys"). `raw` is the extension data (for the reserved bytes).
+// Non-fatal findings (zone_size not a power of two) go to *warnings.
+Status ValidateZonedExtension(const ZonedExtension& z, const std::vector<uint8_t>& raw, uint64_t virtual_size,
+                              uint32_t cluster_bits, uint64_t file_size, const std::vector<FileRange>& metadata,
+                              std::vector<std::string>* warnings);
+
+// Write-pointer entries [first, first + n) of the table.
+Status ValidateWritePointers(const ZonedExtension& z, uint64_t virtual_size, uint32_t first, const uint64_t* entries,
+                             uint32_t n);
+
+// Create-time options: fills nr_zones and zonedmeta_size, normalises a limit
+// equal to the number of sequential zones to 0, and checks every rule (the
+// errors name both values of a bad combination).
+Status PrepareZonedOptions(uint64_t virtual_size, ZonedExtension* z);
+
+}  // namespace zonesim::qcow2
