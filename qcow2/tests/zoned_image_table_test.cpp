@@ -1,0 +1,101 @@
+// ZoneList and ZoneTable on their own: list order, counters that follow
+// conditions, victim choice per policy, dirty tracking.
+#include <doctest/doctest.h>
+
+#include "qcow2/zone_list.h"
+#include "qcow2/zone_table.h"
+
+namespace zonesim {
+namespace {
+
+TEST_CASE("zone list: keeps insertion order, removes anywhere, ignores duplicates") {
+  ZoneList l;
+  l.Resize(8);
+  CHECK(l.empty());
+  CHECK(l.front() == ZoneList::kNone);
+  for (uint32_t z : {5u, 1u, 7u, 3u}) l.PushBack(z);
+  l.PushBack(1);  // already in: no change
+  CHECK(l.Members() == std::vector<uint32_t>{5, 1, 7, 3});
+  l.Remove(5);  // head
+  l.Remove(3);  // tail
+  l.Remove(4);  // not in
+  CHECK(l.Members() == std::vector<uint32_t>{1, 7});
+  CHECK(l.size() == 2);
+  l.PushBack(5);
+  CHECK(l.Members() == std::vector<uint32_t>{1, 7, 5});
+  CHECK(l.Contains(7));
+  CHECK_FALSE(l.Contains(3));
+  l.Remove(7);  // middle
+  CHECK(l.Members() == std::vector<uint32_t>{1, 5});
+  CHECK(l.front() == 1);
+  CHECK(l.next(1) == 5);
+  CHECK(l.next(5) == ZoneList::kNone);
+}
+
+TEST_CASE("zone table: conditions drive the lists and counters") {
+  DeviceConfig c;
+  c.size = 16 << 20;
+  c.zone_size = c.zone_capacity = 1 << 20;
+  c.conventional_zones = 2;
+  ZoneTable t;
+  t.Init(c);
+  CHECK(t.size() == 16);
+  CHECK(t[0].cond == ZoneCondition::kNotWp);
+  CHECK(t[2].cond == ZoneCondition::kEmpty);
+  CHECK(t[5].wp == 5u << 20);
+  CHECK(t.round_robin_cursor() == 2);
+  t.SetCondition(4, ZoneCondition::kImplicitOpen);
+  t.SetCondition(3, ZoneCondition::kImplicitOpen);
+  t.SetCondition(6, ZoneCondition::kExplicitOpen);
+  t.SetCondition(7, ZoneCondition::kClosed);
+  CHECK(t.counts() == ZoneCounts{2, 1, 1});
+  t.SetCondition(4, ZoneCondition::kImplicitOpen);  // same condition: FIFO position kept
+  CHECK(t.implicit_open().Members() == std::vector<uint32_t>{4, 3});
+  t.SetCondition(6, ZoneCondition::kClosed);
+  t.SetCondition(7, ZoneCondition::kFull);
+  CHECK(t.counts() == ZoneCounts{2, 0, 1});
+  t.SetCondition(3, ZoneCondition::kReadOnly);
+  CHECK(t.counts() == ZoneCounts{1, 0, 1});
+}
+
+TEST_CASE("zone table: victims per policy") {
+  DeviceConfig c;
+  c.size = 8 << 20;
+  c.zone_size = c.zone_capacity = 1 << 20;
+  ZoneTable t;
+  t.Init(c);
+  CHECK_FALSE(t.PickVictim(ImplicitClosePolicy::kOldestOpened).has_value());
+  for (uint32_t z : {5u, 2u, 6u}) {
+    t.SetCondition(z, ZoneCondition::kImplicitOpen);
+    t.NoteWrite(z);
+  }
+  t.NoteWrite(5);  // 2 is now the least recently written
+  CHECK(t.PickVictim(ImplicitClosePolicy::kFail) == std::nullopt);
+  CHECK(t.PickVictim(ImplicitClosePolicy::kOldestOpened) == 5u);
+  CHECK(t.PickVictim(ImplicitClosePolicy::kAny) == 5u);
+  CHECK(t.PickVictim(ImplicitClosePolicy::kLowestIndex) == 2u);
+  CHECK(t.PickVictim(ImplicitClosePolicy::kAnyVictim) == 2u);
+  CHECK(t.PickVictim(ImplicitClosePolicy::kLeastRecentlyWritten) == 2u);
+  CHECK(t.PickVictim(ImplicitClosePolicy::kRoundRobin) == 2u);
+  t.NoteVictimClosed(5);
+  CHECK(t.round_robin_cursor() == 6);
+  CHECK(t.PickVictim(ImplicitClosePolicy::kRoundRobin) == 6u);
+  t.NoteVictimClosed(7);  // past the last zone: wraps to the first sequential zone
+  CHECK(t.round_robin_cursor() == 0);
+}
+
+TEST_CASE("zone table: dirty zones come back once, in order") {
+  DeviceConfig c;
+  c.size = 8 << 20;
+  c.zone_size = c.zone_capacity = 1 << 20;
+  ZoneTable t;
+  t.Init(c);
+  t.MarkDirty(4);
+  t.MarkDirty(1);
+  t.MarkDirty(4);
+  CHECK(t.TakeDirty() == std::vector<uint32_t>{4, 1});
+  CHECK(t.TakeDirty().empty());
+}
+
+}  // namespace
+}  // namespace zonesim
