@@ -40,6 +40,12 @@ ZoneCounts ZoneTable::counts() const {
   c.implicit_open = implicit_open_.size();
   c.explicit_open = explicit_open_.size();
   c.closed = closed_.size();
+#ifdef ZONESIM_MUTANT_FORGET_CLOSED_ACTIVE
+  // A deliberately broken build (cmake -DZONESIM_MUTANT=forget_closed_active)
+  // that shows the checker catching a classic emulator bug: closed zones not
+  // counted against the active limit.
+  c.closed = 0;
+#endif
   return c;
 }
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/json_writer.h"
+#include "sim/cli_output.h"
 #include "sim/commands.h"
 #include "sim/fuzz_campaign.h"
 #include "traces/script.h"
@@ -105,20 +106,6 @@ std::string JsonReport(const CampaignOptions& o, const CampaignResult& r, uint64
   return j.str();
 }
 
-std::string XmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string JunitReport(const CampaignOptions& o, const CampaignResult& r, uint64_t seed) {
   std::string name = "fuzz seed " + std::to_string(seed) + " profile " +
                      std::string(to_string(o.config.params.profile));
@@ -135,23 +122,6 @@ std::string JunitReport(const CampaignOptions& o, const CampaignResult& r, uint6
          "</system-out>\n";
   out += "  </testcase>\n</testsuite>\n</testsuites>\n";
   return out;
-}
-
-// A progress bar on a terminal, plain periodic lines otherwise; always on
-// stderr, so stdout stays byte-identical between runs.
-void Progress(bool tty, uint64_t done, uint64_t total) {
-  if (tty) {
-    int width = 40;
-    int filled = total ? static_cast<int>(width * done / total) : width;
-    std::fprintf(stderr, "\r[%.*s%*s] %llu/%llu", filled, "========================================",
-                 width - filled, "", static_cast<unsigned long long>(done),
-                 static_cast<unsigned long long>(total));
-    if (done == total) std::fprintf(stderr, "\n");
-  } else {
-    std::fprintf(stderr, "fuzz: %llu/%llu operations\n", static_cast<unsigned long long>(done),
-                 static_cast<unsigned long long>(total));
-  }
-  std::fflush(stderr);
 }
 
 }  // namespace
@@ -252,7 +222,7 @@ int RunFuzzCommand(const CommandArgs& args) {
   bool tty = isatty(STDERR_FILENO) != 0;
   uint64_t total = o.replay.empty() ? ops : o.replay.size();
   o.progress_every = tty ? std::max<uint64_t>(total / 200, 1) : std::max<uint64_t>(total / 10, 1);
-  o.progress = [tty](uint64_t done, uint64_t n) { Progress(tty, done, n); };
+  o.progress = [tty](uint64_t done, uint64_t n) { PrintProgress(tty, "fuzz", "operations", done, n); };
 
   CampaignResult r;
   Status s = RunCampaign(o, &r);

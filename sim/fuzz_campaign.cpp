@@ -2,10 +2,8 @@
 
 #include <algorithm>
 
-#include "common/env.h"
-#include "common/unsynced_env.h"
 #include "sim/image_setup.h"
-#include "sim/qcow2_device.h"
+#include "sim/lockstep_setup.h"
 
 namespace zonesim {
 
@@ -29,20 +27,9 @@ DeviceConfig DefaultFuzzDevice(Profile profile) {
 
 namespace {
 
-// Campaigns never lose power for real (see common/unsynced_env.h).
-Env* CampaignEnv() {
-  static UnsyncedEnv env;
-  return &env;
-}
-
 Status FreshDevice(const DeviceConfig& config, const std::string& path, uint32_t cluster_size,
                    bool overwrite, std::unique_ptr<Device>* out) {
-  Status s = CreateZonedImage(CampaignEnv(), path, config, cluster_size, ZonedLayout::kLatest,
-                              overwrite);
-  if (!s.ok()) return s;
-  *out = OpenImageDevice(CampaignEnv(), path, config.params, &s);
-  if (!*out) return s.ok() ? Status::IoError("cannot open " + path) : s;
-  return Status::Ok();
+  return CreateLockstepDevice(config, path, cluster_size, ZonedLayout::kLatest, overwrite, out);
 }
 
 }  // namespace

@@ -126,6 +126,8 @@ bool LockstepChecker::Step(const Operation& op) {
     d = ApplyOperation(*device_, op);
   }
   ++steps_;
+  last_model_status_ = m.status;
+  last_host_error_ = m.host_error;
   if (!m.host_error.empty()) ++host_refusals_;
   else ++status_counts_[m.status];
   return Compare(op, m, d);

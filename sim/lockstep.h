@@ -65,6 +65,11 @@ class LockstepChecker {
   uint64_t choices_adopted() const { return choices_adopted_; }
   const std::vector<AdoptedChoice>& adopted_samples() const { return adopted_samples_; }
   const ZoneModel& model() const { return model_.model(); }
+  // The model's answer to the last Step (replay counts the workload's own
+  // zone-rule violations from it): its status, and the host's refusal text
+  // when the host refused a zone-management range before the model saw it.
+  ZoneStatus last_model_status() const { return last_model_status_; }
+  const std::string& last_host_error() const { return last_host_error_; }
 
   // Human-readable divergence report (operation, both outcomes, differing
   // zones, history). Uses script syntax for operations.
@@ -91,6 +96,8 @@ class LockstepChecker {
   uint64_t host_refusals_ = 0;
   uint64_t choices_adopted_ = 0;
   std::vector<AdoptedChoice> adopted_samples_;
+  ZoneStatus last_model_status_ = ZoneStatus::kOk;
+  std::string last_host_error_;
 };
 
 std::string_view to_string(OpKind k);

@@ -1,0 +1,135 @@
+// Helpers for the replay tests: fixture and shared-trace locations, a replay
+// through the library API, a run of the built `zonesim` binary, and file
+// contents/hashes for "the input was not modified" checks.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "sim/image_setup.h"
+#include "sim/replay.h"
+#include "sim/replay_device.h"
+
+namespace zonesim::replaytest {
+
+inline std::string SourceDir() {
+  const char* dir = std::getenv("ZONESIM_SOURCE_DIR");
+  INFO("ZONESIM_SOURCE_DIR is not set: run the tests through ctest");
+  REQUIRE(dir != nullptr);
+  return dir;
+}
+
+inline std::string Fixture(const std::string& name) { return SourceDir() + "/traces/fixtures/" + name; }
+
+// The real traces in ../shared/traces, or "" when this checkout has none.
+inline std::string SharedTraces() {
+  const char* s = std::getenv("ZONESIM_SOURCE_DIR");
+  if (s == nullptr) return "";
+  std::string dir = std::string(s) + "/../shared/traces";
+  std::error_code ec;
+  return std::filesystem::is_directory(dir, ec) ? dir : "";
+}
+
+inline std::string Binary() {
+  const char* dir = std::getenv("ZONESIM_BINARY_DIR");
+  INFO("ZONESIM_BINARY_DIR is not set: run the tests through ctest");
+  REQUIRE(dir != nullptr);
+  return std::string(dir) + "/sim/zonesim";
+}
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+inline void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << text;
+  REQUIRE(f.good());
+}
+
+// FNV-1a 64 of a file's bytes.
+inline uint64_t HashFile(const std::string& path) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : ReadFile(path)) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+// A replay through the library: the default replay device with `config`
+// applied (fuzz --config syntax), then `tweak` on the options.
+inline ReplayResult Replay(const std::vector<std::string>& traces, const std::string& config = "",
+                           const std::function<void(ReplayOptions&)>& tweak = {}) {
+  ReplayOptions o;
+  o.traces = traces;
+  o.config = DefaultReplayDevice(Profile::kLinux);
+  Status s = ApplyReplayConfig(config, &o.config);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  if (tweak) tweak(o);
+  ReplayResult r;
+  s = RunReplay(o, &r);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  return r;
+}
+
+inline uint64_t Count(const std::map<std::string, uint64_t>& m, const std::string& key) {
+  auto it = m.find(key);
+  return it == m.end() ? 0 : it->second;
+}
+
+inline uint64_t OpCount(const ReplayResult& r, OpKind k) {
+  auto it = r.op_counts.find(k);
+  return it == r.op_counts.end() ? 0 : it->second;
+}
+
+struct RunResult {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Runs `zonesim ARGS`, capturing stdout and stderr (stdin from /dev/null).
+inline RunResult RunZonesim(const std::vector<std::string>& args) {
+  TempDir dir;
+  REQUIRE(dir.ok());
+  std::string cmd = Quote(Binary());
+  for (const std::string& a : args) cmd += " " + Quote(a);
+  cmd += " < /dev/null 2> " + Quote(dir.path() + "/stderr");
+  RunResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int w = pclose(p);
+  REQUIRE(WIFEXITED(w));
+  r.status = WEXITSTATUS(w);
+  r.err = ReadFile(dir.path() + "/stderr");
+  return r;
+}
+
+inline bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace zonesim::replaytest
