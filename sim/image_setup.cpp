@@ -1,10 +1,5 @@
 #include "sim/image_setup.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
-#include <vector>
-
 #include "qcow2/zone_config.h"
 
 namespace zonesim {
@@ -23,20 +18,6 @@ Status CreateZonedImage(Env* env, const std::string& path, const DeviceConfig& c
   options.cluster_size = cluster_size;
   options.zoned = ExtensionFromConfig(config, layout);
   return Qcow2Image::Create(env, path, options, overwrite);
-}
-
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/zonesim.XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (mkdtemp(buf.data()) != nullptr) path_ = buf.data();
-}
-
-TempDir::~TempDir() {
-  if (path_.empty() || keep_) return;
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
 }
 
 }  // namespace zonesim

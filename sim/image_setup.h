@@ -7,6 +7,7 @@
 
 #include "common/env.h"
 #include "common/status.h"
+#include "common/temp_dir.h"
 #include "model/device_config.h"
 #include "qcow2/qcow2_image.h"
 
@@ -19,21 +20,5 @@ Status CreateZonedImage(Env* env, const std::string& path, const DeviceConfig& c
                         uint32_t cluster_size = 65536, ZonedLayout layout = ZonedLayout::kLatest,
                         bool overwrite = false);
 
-// A fresh private directory under $TMPDIR (default /tmp), removed by the
-// destructor with everything in it unless Keep() was called.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  bool ok() const { return !path_.empty(); }
-  const std::string& path() const { return path_; }
-  void Keep() { keep_ = true; }
-
- private:
-  std::string path_;
-  bool keep_ = false;
-};
 
 }  // namespace zonesim

@@ -11,31 +11,12 @@
 #include <vector>
 
 #include "common/env.h"
+#include "common/testing/test_files.h"
 #include "common/mem_env.h"
 
 namespace zonesim {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/zonesim-env-XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    REQUIRE(mkdtemp(buf.data()) != nullptr);
-    path_ = buf.data();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // The contract every Env must meet, run against both implementations.
 void ExerciseEnv(Env* env, const std::string& path) {
@@ -105,7 +86,7 @@ void ExerciseEnv(Env* env, const std::string& path) {
 }
 
 TEST_CASE("POSIX Env meets the Env contract") {
-  TempDir dir;
+  testing::TestDir dir;
   ExerciseEnv(Env::Default(), dir.File("f"));
 }
 
@@ -115,7 +96,7 @@ TEST_CASE("MemEnv meets the Env contract") {
 }
 
 TEST_CASE("POSIX Env errors carry the path and the errno text") {
-  TempDir dir;
+  testing::TestDir dir;
   std::unique_ptr<File> f;
   Status s = Env::Default()->OpenFile(dir.File("missing/x"), OpenMode::kReadWrite, &f);
   CHECK(s.IsNotFound());

@@ -311,7 +311,7 @@ TEST_CASE("a power loss drops what was not flushed: the image is as of the last 
 
 TEST_CASE("refcount table growth survives a crash at each step") {
   RequireQemu();
-  TempDir dir;
+  testing::TestDir dir;
   // QEMU sizes the refcount table to one cluster: with 512-byte clusters and
   // 64-bit refcounts it covers 64 blocks of 64 clusters (2 MiB), so writing
   // 3 MiB grows the table (and exercises a refcount width other than 16).

@@ -195,7 +195,7 @@ TEST_CASE("images are deterministic byte for byte") {
     REQUIRE(Qcow2Image::Create(&env, "x2", opts, true).ok());
     CHECK(env.Contents("x1") == env.Contents("x2"));
     // And the same through the POSIX Env.
-    TempDir dir;
+    testing::TestDir dir;
     REQUIRE(Qcow2Image::Create(Env::Default(), dir.File("p"), opts, false).ok());
     CHECK(ReadAll(dir.File("p")) == env.Contents("x1"));
   }

@@ -38,7 +38,7 @@ void ExpectClean(const std::string& path) {
   CHECK(JsonInt(json, "leaks") == 0);
 }
 
-std::vector<uint8_t> ConvertToRaw(const TempDir& dir, const std::string& image) {
+std::vector<uint8_t> ConvertToRaw(const testing::TestDir& dir, const std::string& image) {
   const std::string raw = dir.File("converted.raw");
   std::string out;
   REQUIRE_MESSAGE(Run("qemu-img convert -O raw " + Quote(image) + " " + Quote(raw), &out) == 0, out);
@@ -56,7 +56,7 @@ std::vector<uint8_t> ReadWhole(Qcow2Image& img) {
 
 TEST_CASE("qemu-img images of every cluster size read like qemu-img convert -O raw") {
   RequireQemu();
-  TempDir dir;
+  testing::TestDir dir;
   for (std::string cluster : {"512", "4096", "65536", "2M"}) {
     CAPTURE(cluster);
     const std::string path = dir.File("q" + cluster + ".qcow2");
@@ -80,7 +80,7 @@ TEST_CASE("qemu-img images of every cluster size read like qemu-img convert -O r
 
 TEST_CASE("our writes into a qemu-img image verify with qemu-io and pass qemu-img check") {
   RequireQemu();
-  TempDir dir;
+  testing::TestDir dir;
   for (std::string cluster : {"512", "65536"}) {
     CAPTURE(cluster);
     const std::string path = dir.File("w.qcow2");
@@ -107,7 +107,7 @@ TEST_CASE("our writes into a qemu-img image verify with qemu-io and pass qemu-im
 
 TEST_CASE("compressed images from qemu-img convert -c read correctly and survive copy-on-write") {
   RequireQemu();
-  TempDir dir;
+  testing::TestDir dir;
   // Compressible but not trivial data, with holes.
   const uint64_t size = 6 << 20;
   std::vector<uint8_t> raw(size, 0);
@@ -149,7 +149,7 @@ TEST_CASE("compressed images from qemu-img convert -c read correctly and survive
 
 TEST_CASE("a plain image we create passes qemu-img check, before and after I/O") {
   RequireQemu();
-  TempDir dir;
+  testing::TestDir dir;
   for (uint32_t cluster : {512u, 65536u, 2u << 20}) {
     CAPTURE(cluster);
     const std::string path = dir.File("plain.qcow2");
@@ -178,7 +178,7 @@ TEST_CASE("a plain image we create passes qemu-img check, before and after I/O")
 
 TEST_CASE("our zoned image with bit 5 cleared: qemu-img check reports only the zonedmeta clusters as leaked") {
   RequireQemu();
-  TempDir dir;
+  testing::TestDir dir;
   for (ZonedLayout layout : {ZonedLayout::kLatest, ZonedLayout::kV5}) {
     const std::string path = dir.File("z.qcow2");
     const uint64_t size = 24 << 20, zone = 2 << 20;
@@ -220,7 +220,7 @@ TEST_CASE("our zoned image with bit 5 cleared: qemu-img check reports only the z
 
 TEST_CASE("AddZonedExtension on qemu-img images: data kept, only the new table leaked for stock QEMU") {
   RequireQemu();
-  TempDir dir;
+  testing::TestDir dir;
   for (std::string cluster : {"512", "65536"}) {
     CAPTURE(cluster);
     const std::string path = dir.File("from.qcow2");
@@ -266,7 +266,7 @@ TEST_CASE("AddZonedExtension on qemu-img images: data kept, only the new table l
 
 TEST_CASE("qemu-img features we do not implement are refused by name; the ones we can handle open") {
   RequireQemu();
-  TempDir dir;
+  testing::TestDir dir;
   const std::string path = dir.File("f.qcow2");
   struct Case {
     std::string options;

@@ -16,60 +16,24 @@
 #include <vector>
 
 #include "common/env.h"
+#include "common/testing/test_files.h"
 #include "common/status.h"
 #include "qcow2/qcow2_image.h"
 
 namespace zonesim::qcow2test {
 
 // A fresh directory under $TMPDIR (default /tmp), removed with its content.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/zonesim-qcow2-XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    REQUIRE(mkdtemp(buf.data()) != nullptr);
-    path_ = buf.data();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
+using TempDir = testing::TestDir;
 
- private:
-  std::string path_;
-};
-
-inline std::vector<uint8_t> ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return {};
-  std::vector<uint8_t> v(static_cast<size_t>(in.tellg()));
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(v.size()));
-  return v;
-}
+inline std::vector<uint8_t> ReadAll(const std::string& path) { return testing::ReadFileBytes(path); }
 
 inline void WriteAll(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  REQUIRE(out.good());
+  REQUIRE(testing::WriteFileBytes(path, bytes.data(), bytes.size()));
 }
 
-// Runs a shell command, returns its exit status and stdout.
-inline int Run(const std::string& cmd, std::string* out = nullptr) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
-  int rc = pclose(p);
-  if (out) *out = text;
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
+// Runs a shell command, returns its exit status and its output.
+using testing::RunShell;
+inline int Run(const std::string& cmd, std::string* out = nullptr) { return RunShell(cmd, out); }
 
 // qemu-img 7.2 is a declared dependency (scripts/install-deps.sh).
 inline void RequireQemu() {

@@ -40,7 +40,7 @@ std::string Slurp(const std::string& path) {
   return ss.str();
 }
 
-Result Run(const TempDir& dir, const std::string& args) {
+Result Run(const testing::TestDir& dir, const std::string& args) {
   const std::string out = dir.File("stdout.txt"), err = dir.File("stderr.txt");
   std::string cmd = Quote(Binary()) + " " + args + " >" + Quote(out) + " 2>" + Quote(err);
   int raw = std::system(cmd.c_str());
@@ -63,7 +63,7 @@ bool Contains(const std::string& hay, const std::string& needle) {
 
 TEST_CASE("cli: create with the latest option spelling, then info") {
   SKIP_WITHOUT_BINARY();
-  TempDir dir;
+  testing::TestDir dir;
   const std::string img = dir.File("a.qcow2");
   Result r = Run(dir, "create " + Quote(img) +
                           " -o size=768M -o zone.mode=host-managed -o zone.size=64M"
@@ -95,7 +95,7 @@ TEST_CASE("cli: create with the latest option spelling, then info") {
 
 TEST_CASE("cli: create with the older spelling, v5 layout, defaults and limits stored as 0") {
   SKIP_WITHOUT_BINARY();
-  TempDir dir;
+  testing::TestDir dir;
   const std::string img = dir.File("b.qcow2");
   Result r = Run(dir, "create " + Quote(img) +
                           " -o size=1G,zone_model=host-managed,max_open_zones=4,max_active_zones=4"
@@ -116,7 +116,7 @@ TEST_CASE("cli: create with the older spelling, v5 layout, defaults and limits s
 
 TEST_CASE("cli: bad options are refused with both values named and no file left behind") {
   SKIP_WITHOUT_BINARY();
-  TempDir dir;
+  testing::TestDir dir;
   const std::string img = dir.File("bad.qcow2");
   struct Case {
     std::string opts;
@@ -155,7 +155,7 @@ TEST_CASE("cli: bad options are refused with both values named and no file left 
 
 TEST_CASE("cli: an existing file is not overwritten without --force") {
   SKIP_WITHOUT_BINARY();
-  TempDir dir;
+  testing::TestDir dir;
   const std::string img = dir.File("c.qcow2");
   REQUIRE(Run(dir, "create " + Quote(img) + " -o size=64M,zone.size=4M").code == 0);
   const std::vector<uint8_t> before = FileBytes(Env::Default(), img);
@@ -175,7 +175,7 @@ TEST_CASE("cli: an existing file is not overwritten without --force") {
 
 TEST_CASE("cli: info is read-only and reports recovered conditions") {
   SKIP_WITHOUT_BINARY();
-  TempDir dir;
+  testing::TestDir dir;
   const std::string img = dir.File("d.qcow2");
   REQUIRE(Run(dir, "create " + Quote(img) +
                        " -o size=1M,zone.size=64K,zone.max_append_bytes=4K,zone.max_active_zones=2")
@@ -222,7 +222,7 @@ TEST_CASE("cli: info is read-only and reports recovered conditions") {
 
 TEST_CASE("cli: --from converts a plain image, zones with data become FULL") {
   SKIP_WITHOUT_BINARY();
-  TempDir dir;
+  testing::TestDir dir;
   Env* env = Env::Default();
   const std::string plain = dir.File("plain.qcow2"), zoned = dir.File("zoned.qcow2");
   REQUIRE(Run(dir, "create " + Quote(plain) + " -o size=1M,zone.mode=none --cluster-size 4K").code == 0);
@@ -295,7 +295,7 @@ TEST_CASE("cli: --from takes an image made by qemu-img") {
     MESSAGE("skipped: qemu-img not installed");
     return;
   }
-  TempDir dir;
+  testing::TestDir dir;
   const std::string plain = dir.File("q.qcow2"), zoned = dir.File("qz.qcow2");
   REQUIRE(std::system(("qemu-img create -q -f qcow2 " + Quote(plain) + " 4M").c_str()) == 0);
   if (std::system("command -v qemu-io >/dev/null 2>&1") == 0)

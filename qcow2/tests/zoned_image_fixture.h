@@ -17,31 +17,12 @@
 #include "model/device_config.h"
 #include "qcow2/qcow2_image.h"
 #include "qcow2/zone_config.h"
+#include "common/testing/test_files.h"
 #include "qcow2/zoned_image.h"
 
 namespace zonesim::test {
 
 // A fresh directory under $TMPDIR (default /tmp), removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/zonesim-zoned-XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    REQUIRE(mkdtemp(buf.data()) != nullptr);
-    path_ = buf.data();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Small geometries keep every test fast: 16 zones of 64 KiB by default.
 struct Geometry {

@@ -10,7 +10,7 @@ namespace {
 constexpr uint64_t kZ = 64 << 10;  // zone size of the default geometry
 
 struct Fixture {
-  TempDir dir;
+  testing::TestDir dir;
   Env* env = Env::Default();
   std::string path = dir.File("img.qcow2");
   std::unique_ptr<ZonedImage> zi;

@@ -12,7 +12,7 @@ constexpr ZoneStatus kOk = ZoneStatus::kOk;
 constexpr ZoneStatus kBad = ZoneStatus::kInvalidZoneStateTransition;
 
 struct Fixture {
-  TempDir dir;
+  testing::TestDir dir;
   Env* env = Env::Default();
   std::string path = dir.File("img.qcow2");
   std::unique_ptr<ZonedImage> zi;

@@ -14,7 +14,7 @@ constexpr ZoneStatus kOk = ZoneStatus::kOk;
 TEST_CASE("recovery: open zones come back CLOSED, unwritten ones EMPTY, FULL by wp") {
   for (const ZoneParams& p : kProfiles) {
     CAPTURE(to_string(p.profile));
-    TempDir dir;
+    testing::TestDir dir;
     Env* env = Env::Default();
     const std::string path = dir.File("img.qcow2");
     Geometry g;
@@ -65,7 +65,7 @@ TEST_CASE("recovery: open zones come back CLOSED, unwritten ones EMPTY, FULL by 
 }
 
 TEST_CASE("recovery: more CLOSED zones than max_active opens with a warning") {
-  TempDir dir;
+  testing::TestDir dir;
   Env* env = Env::Default();
   const std::string path = dir.File("img.qcow2");
   Geometry g;
@@ -90,7 +90,7 @@ TEST_CASE("recovery: more CLOSED zones than max_active opens with a warning") {
 }
 
 TEST_CASE("recovery: reset frees clusters, the file does not grow over 50 write/reset cycles") {
-  TempDir dir;
+  testing::TestDir dir;
   Env* env = Env::Default();
   const std::string path = dir.File("img.qcow2");
   MakeImage(env, path, Geometry{});
@@ -119,7 +119,7 @@ TEST_CASE("recovery: reset frees clusters, the file does not grow over 50 write/
 }
 
 TEST_CASE("recovery: finish and reset persist without an explicit flush") {
-  TempDir dir;
+  testing::TestDir dir;
   Env* env = Env::Default();
   const std::string path = dir.File("img.qcow2");
   MakeImage(env, path, Geometry{});
@@ -138,7 +138,7 @@ TEST_CASE("recovery: finish and reset persist without an explicit flush") {
 }
 
 TEST_CASE("recovery: a read-only open never writes and refuses changes") {
-  TempDir dir;
+  testing::TestDir dir;
   Env* env = Env::Default();
   const std::string path = dir.File("img.qcow2");
   MakeImage(env, path, Geometry{});
@@ -165,7 +165,7 @@ TEST_CASE("recovery: a read-only open never writes and refuses changes") {
 }
 
 TEST_CASE("recovery: images that are not zoned, or whose write pointers are corrupt, are refused") {
-  TempDir dir;
+  testing::TestDir dir;
   Env* env = Env::Default();
   {
     const std::string plain = dir.File("plain.qcow2");
@@ -195,7 +195,7 @@ TEST_CASE("recovery: images that are not zoned, or whose write pointers are corr
 }
 
 TEST_CASE("recovery: the v5 layout behaves the same") {
-  TempDir dir;
+  testing::TestDir dir;
   Env* env = Env::Default();
   const std::string path = dir.File("v5.qcow2");
   Geometry g;

@@ -12,7 +12,7 @@ constexpr uint64_t kZ = 64 << 10;
 constexpr ZoneStatus kOk = ZoneStatus::kOk;
 
 struct Fixture {
-  TempDir dir;
+  testing::TestDir dir;
   Env* env = Env::Default();
   std::string path = dir.File("img.qcow2");
   std::unique_ptr<ZonedImage> zi;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/testing/test_files.h"
 #include "common/env.h"
 #include "model/device_config.h"
 #include "model/edge_coverage.h"
@@ -41,7 +42,7 @@ struct Result {
 
 // Runs `zonesim ARGS [< stdin_file]`, capturing stdout and stderr.
 Result RunZonesim(const std::vector<std::string>& args, const std::string& stdin_file = "") {
-  TempDir dir;
+  testing::TestDir dir;
   REQUIRE(dir.ok());
   std::string cmd = Quote(Binary());
   for (const std::string& a : args) cmd += " " + Quote(a);
@@ -110,7 +111,7 @@ TEST_CASE("zonesim io IMAGE: the golden session on a qcow2 image, and a missing 
   testing::Golden g = testing::LoadGolden("basic");
   DeviceConfig config;
   REQUIRE(ParseDeviceConfig(g.model_spec, &config).ok());
-  TempDir dir;
+  testing::TestDir dir;
   REQUIRE(dir.ok());
   const std::string image = dir.path() + "/basic.qcow2";
   REQUIRE(CreateZonedImage(Env::Default(), image, config).ok());
@@ -162,7 +163,7 @@ TEST_CASE("zonesim io: bad options and malformed commands exit 2 with one line")
   one_line(r);
   CHECK(r.err == "zonesim io: command 2: zo: offset 'abc' is not a number\n");
 
-  TempDir dir;
+  testing::TestDir dir;
   REQUIRE(dir.ok());
   std::string script = dir.path() + "/bad.script";
   FILE* f = std::fopen(script.c_str(), "w");
@@ -205,7 +206,7 @@ TEST_CASE("zonesim io --help documents the dialect and exits 0") {
 }
 
 TEST_CASE("zonesim io --coverage-out writes the model's edge coverage") {
-  TempDir dir;
+  testing::TestDir dir;
   REQUIRE(dir.ok());
   std::string path = dir.path() + "/coverage.txt";
   Result r = RunZonesim({"io", "--model", kSpec, "--coverage-out", path, "-c", "write 0 4k", "-c",

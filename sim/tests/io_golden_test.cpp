@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/testing/test_files.h"
 #include "common/env.h"
 #include "model/device_config.h"
 #include "sim/image_setup.h"
@@ -39,7 +40,7 @@ TEST_CASE("golden: basic.script on a fresh qcow2 image prints the same basic.exp
   testing::Golden g = testing::LoadGolden("basic");
   DeviceConfig config;
   REQUIRE(ParseDeviceConfig(g.model_spec, &config).ok());
-  TempDir dir;
+  testing::TestDir dir;
   REQUIRE(dir.ok());
   const std::string path = dir.path() + "/basic.qcow2";
   Status s = CreateZonedImage(Env::Default(), path, config);

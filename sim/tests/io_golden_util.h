@@ -11,25 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "common/testing/test_files.h"
 #include "traces/script.h"
 
 namespace zonesim::testing {
 
-// The repository root, from ZONESIM_SOURCE_DIR (set by ctest).
-inline std::string SourceDir() {
-  const char* dir = std::getenv("ZONESIM_SOURCE_DIR");
-  INFO("ZONESIM_SOURCE_DIR is not set: run the tests through ctest");
-  REQUIRE(dir != nullptr);
-  return dir;
-}
-
 inline std::string ReadTextFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
   INFO("cannot read ", path);
-  REQUIRE(f.good());
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
+  REQUIRE(std::ifstream(path).good());
+  return ReadFileText(path);
 }
 
 struct Golden {
@@ -42,6 +32,7 @@ struct Golden {
 
 inline Golden LoadGolden(const std::string& name) {
   Golden g;
+  REQUIRE_MESSAGE(!SourceDir().empty(), "ZONESIM_SOURCE_DIR is not set: run the tests through ctest");
   std::string base = SourceDir() + "/sim/tests/golden/" + name;
   g.script_path = base + ".script";
   g.script = ReadTextFile(g.script_path);

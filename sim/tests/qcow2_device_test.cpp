@@ -3,6 +3,7 @@
 // OFFLINE zones carried across the reopen.
 #include <doctest/doctest.h>
 
+#include "common/testing/test_files.h"
 #include "qcow2/tests/zoned_image_fixture.h"
 #include "sim/qcow2_device.h"
 
@@ -13,7 +14,7 @@ constexpr uint64_t kZ = 64 << 10;
 constexpr ZoneStatus kOk = ZoneStatus::kOk;
 
 struct DeviceFixture {
-  TempDir dir;
+  testing::TestDir dir;
   Env* env = Env::Default();
   std::string path = dir.File("dev.qcow2");
   std::unique_ptr<Device> dev;
@@ -46,7 +47,7 @@ std::vector<uint8_t> Expected(const Payload& p, uint64_t len) {
 
 TEST_CASE("qcow2 device: opens images only, names itself, stores payload bytes") {
   {
-    TempDir dir;
+    testing::TestDir dir;
     Status s;
     CHECK(OpenImageDevice(Env::Default(), dir.File("none.qcow2"), profile_params(Profile::kLinux), &s) ==
           nullptr);

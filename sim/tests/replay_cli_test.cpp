@@ -3,6 +3,7 @@
 // image byte-identical, and --write-script / --write-iolog replaying the same.
 #include <doctest/doctest.h>
 
+#include "common/testing/test_files.h"
 #include "common/env.h"
 #include "sim/tests/replay_test_util.h"
 
@@ -48,7 +49,7 @@ TEST_CASE("zonesim replay: violations are findings (exit 0), or exit 3 with --fa
 }
 
 TEST_CASE("zonesim replay: --infer-resets on and off report what they did") {
-  TempDir dir;
+  testing::TestDir dir;
   REQUIRE(dir.ok());
   std::string text = ReadFile(Fixture("fio-zoned.v3.iolog"));
   const std::string trim = "268 zoned.dat trim 262144 262144\n";
@@ -105,7 +106,7 @@ TEST_CASE("zonesim replay: malformed traces and bad options exit 2 with one line
 }
 
 TEST_CASE("zonesim replay --image: the image's geometry, a fresh copy, the file unchanged") {
-  TempDir dir;
+  testing::TestDir dir;
   REQUIRE(dir.ok());
   const std::string image = dir.path() + "/user.qcow2";
   DeviceConfig c;
@@ -139,7 +140,7 @@ TEST_CASE("zonesim replay --image: the image's geometry, a fresh copy, the file 
 }
 
 TEST_CASE("zonesim replay --write-script / --write-iolog: the mapped operations replay the same") {
-  TempDir dir;
+  testing::TestDir dir;
   REQUIRE(dir.ok());
   const std::string script = dir.path() + "/case.script";
   const std::string iolog = dir.path() + "/case.iolog";
@@ -171,7 +172,7 @@ TEST_CASE("zonesim replay --write-script / --write-iolog: the mapped operations 
 }
 
 TEST_CASE("zonesim replay --json and --junit: one document each") {
-  TempDir dir;
+  testing::TestDir dir;
   REQUIRE(dir.ok());
   const std::string junit = dir.path() + "/replay.xml";
   RunResult r = RunZonesim({"replay", Fixture("fio-zoned.v3.iolog"), "--json", "--junit", junit,

@@ -7,6 +7,7 @@
 // a write pointer; the discard is the one violation.
 #include <doctest/doctest.h>
 
+#include "common/testing/test_files.h"
 #include "sim/tests/replay_test_util.h"
 
 namespace zonesim {
@@ -108,7 +109,7 @@ TEST_CASE("replay fio iologs v2 and v3: sequential writes conform, timestamps gi
 }
 
 TEST_CASE("replay a script: zonesim's own dialect, power cycles in the file run as they are") {
-  TempDir dir;
+  testing::TestDir dir;
   REQUIRE(dir.ok());
   const std::string script = dir.path() + "/t.script";
   WriteFile(script,

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/testing/test_files.h"
 #include "sim/image_setup.h"
 #include "sim/replay.h"
 #include "sim/replay_device.h"
@@ -32,13 +33,7 @@ inline std::string SourceDir() {
 inline std::string Fixture(const std::string& name) { return SourceDir() + "/traces/fixtures/" + name; }
 
 // The real traces in ../shared/traces, or "" when this checkout has none.
-inline std::string SharedTraces() {
-  const char* s = std::getenv("ZONESIM_SOURCE_DIR");
-  if (s == nullptr) return "";
-  std::string dir = std::string(s) + "/../shared/traces";
-  std::error_code ec;
-  return std::filesystem::is_directory(dir, ec) ? dir : "";
-}
+inline std::string SharedTraces() { return testing::SharedTracesDir(); }
 
 inline std::string Binary() {
   const char* dir = std::getenv("ZONESIM_BINARY_DIR");
@@ -47,17 +42,10 @@ inline std::string Binary() {
   return std::string(dir) + "/sim/zonesim";
 }
 
-inline std::string ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+inline std::string ReadFile(const std::string& path) { return testing::ReadFileText(path); }
 
 inline void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << text;
-  REQUIRE(f.good());
+  REQUIRE(testing::WriteFileBytes(path, text.data(), text.size()));
 }
 
 // FNV-1a 64 of a file's bytes.
@@ -110,7 +98,7 @@ inline std::string Quote(const std::string& s) {
 
 // Runs `zonesim ARGS`, capturing stdout and stderr (stdin from /dev/null).
 inline RunResult RunZonesim(const std::vector<std::string>& args) {
-  TempDir dir;
+  testing::TestDir dir;
   REQUIRE(dir.ok());
   std::string cmd = Quote(Binary());
   for (const std::string& a : args) cmd += " " + Quote(a);

@@ -3,6 +3,7 @@
 // as resets, --infer-resets, zone-rebase mapping, other devices.
 #include <doctest/doctest.h>
 
+#include "common/testing/test_files.h"
 #include "sim/tests/replay_test_util.h"
 
 namespace zonesim {
@@ -32,7 +33,7 @@ constexpr const char* kRandomWrites =
 constexpr const char* kSmallDevice = "size=256K,zone_size=64K,max_append_bytes=32K";
 
 TEST_CASE("a non-zoned random-write workload: violations by kind and zone, quoted in order") {
-  TempDir dir;
+  testing::TestDir dir;
   REQUIRE(dir.ok());
   const std::string trace = dir.path() + "/random.iolog";
   WriteFile(trace, kRandomWrites);
@@ -74,7 +75,7 @@ TEST_CASE("a non-zoned random-write workload: violations by kind and zone, quote
 }
 
 TEST_CASE("--infer-resets turns the write back to a written zone's start into reset + write") {
-  TempDir dir;
+  testing::TestDir dir;
   REQUIRE(dir.ok());
   const std::string trace = dir.path() + "/random.iolog";
   WriteFile(trace, kRandomWrites);
@@ -113,7 +114,7 @@ TEST_CASE("fio's whole-zone trim is a reset: the zoned fixture conforms on 256 K
 }
 
 TEST_CASE("without the trim line the rewrite of zone 1 needs --infer-resets") {
-  TempDir dir;
+  testing::TestDir dir;
   REQUIRE(dir.ok());
   std::string text = ReadFile(Fixture("fio-zoned.v3.iolog"));
   const std::string trim = "268 zoned.dat trim 262144 262144\n";
@@ -147,7 +148,7 @@ TEST_CASE("zone capacity below the zone size: each zone's 4th 64 KiB write finds
 }
 
 TEST_CASE("zone-rebase packs scattered trace zones onto the device; identity runs off its end") {
-  TempDir dir;
+  testing::TestDir dir;
   REQUIRE(dir.ok());
   const std::string trace = dir.path() + "/sparse.iolog";
   WriteFile(trace,
@@ -197,7 +198,7 @@ TEST_CASE("conventional zones: a device sized for the trace keeps a sequential z
 }
 
 TEST_CASE("only the first device of the capture is replayed; I/O on others is counted") {
-  TempDir dir;
+  testing::TestDir dir;
   REQUIRE(dir.ok());
   const std::string trace = dir.path() + "/two-files.iolog";
   WriteFile(trace,

@@ -102,7 +102,7 @@ TEST_CASE("blkparse text: RWBS fields") {
 }
 
 TEST_CASE("blkparse text: line shapes, headers and statistics") {
-  TempDir t;
+  testing::TestDir t;
   WriteFile(t.File("t.txt"),
             "#Maj,Mn CPU   SeqNo     Seconds     PID  Evt Typ Sector   +Len Description\n"
             "# ---\n"
@@ -158,7 +158,7 @@ TEST_CASE("blkparse text: line shapes, headers and statistics") {
 }
 
 TEST_CASE("blkparse text: malformed lines name the line and the problem") {
-  TempDir t;
+  testing::TestDir t;
   auto err = [&](const std::string& line) {
     WriteFile(t.File("bad.txt"), "259,0 3 1 0.000000001 1 Q W 8 + 8 [ok]\n" + line + "\n");
     return ReadError({t.File("bad.txt")}, TraceFormat::kBlkparseText);

@@ -204,7 +204,7 @@ TEST_CASE("blktrace: records naming another CPU than the file are read with one 
                            ": record 0 says cpu 0 but the file name says cpu 1; read anyway (blkparse "
                            "drops such records); later mismatches in this file are not reported");
   // A dump (no CPU in its name) is never checked.
-  TempDir t;
+  testing::TestDir t;
   WriteFile(t.File("mismatch.bin"), ReadFile(Fixture("mismatch.blktrace.1")));
   ReadTrace({t.File("mismatch.bin")}, TraceFormat::kAuto, &warnings);
   CHECK(warnings.empty());
@@ -218,7 +218,7 @@ TEST_CASE("blktrace: malformed files name the file, the record and the problem")
         Fixture("badmagic.blktrace.0") +
             ": record 3 (byte 160): bad magic 0x4b4e554a (expected 0x656174vv; corrupt or misaligned)");
 
-  TempDir t;
+  testing::TestDir t;
   std::string good = ReadFile(Fixture("twocpu.blktrace.0"));
   // The first record's 16-byte payload cut short.
   WriteFile(t.File("pdu.blktrace.0"), good.substr(0, 48 + 10));
@@ -248,7 +248,7 @@ TEST_CASE("blktrace: malformed files name the file, the record and the problem")
 }
 
 TEST_CASE("blktrace: an empty per-CPU file is a CPU without events") {
-  TempDir t;
+  testing::TestDir t;
   WriteFile(t.File("x.blktrace.0"), ReadFile(Fixture("twocpu.blktrace.0")));
   WriteFile(t.File("x.blktrace.1"), "");
   WriteFile(t.File("x.blktrace.2"), ReadFile(Fixture("twocpu.blktrace.1")));
@@ -262,7 +262,7 @@ TEST_CASE("blktrace: an empty per-CPU file is a CPU without events") {
 
 TEST_CASE("blktrace: reading uses bounded memory whatever the record count") {
   // A small buffer forces many refills and records straddling them.
-  TempDir t;
+  testing::TestDir t;
   std::string one = ReadFile(Fixture("twocpu.blktrace.0"));
   std::string big;
   for (int i = 0; i < 400; ++i) big += one;  // 336 KB, records of 48 and 64 bytes

@@ -43,7 +43,7 @@ long ReadCount(const std::string& path, TraceFormat format) {
 }
 
 TEST_CASE("every truncation of a binary trace is either whole records or an error") {
-  TempDir t;
+  testing::TestDir t;
   for (const char* name : {"twocpu.blktrace.0", "zoned_v8.blktrace.0"}) {
     const std::string good = ReadFile(Fixture(name));
     const long full = ReadCount(Fixture(name), TraceFormat::kBlktrace);
@@ -61,7 +61,7 @@ TEST_CASE("every truncation of a binary trace is either whole records or an erro
 }
 
 TEST_CASE("seeded random byte changes never crash the readers") {
-  TempDir t;
+  testing::TestDir t;
   std::mt19937_64 rng(20240611);
   struct Input {
     const char* name;
@@ -101,7 +101,7 @@ TEST_CASE("seeded random byte changes never crash the readers") {
 }
 
 TEST_CASE("a record claiming the largest payload does not overrun the buffer") {
-  TempDir t;
+  testing::TestDir t;
   std::string rec = ReadFile(Fixture("twocpu.blktrace.0")).substr(64, 48);  // a plain record
   rec[46] = '\xff';
   rec[47] = '\xff';  // pdu_len 65535

@@ -81,7 +81,7 @@ TEST_CASE("fio iolog: the zoned-looking workload") {
 }
 
 TEST_CASE("fio iolog: every action fio accepts") {
-  TempDir t;
+  testing::TestDir t;
   WriteFile(t.File("all.v2.iolog"),
             "fio version 2 iolog\n"
             "/dev/nvme0n2 add\n"
@@ -139,7 +139,7 @@ TEST_CASE("fio iolog: malformed lines name the line and the problem") {
   CHECK(ReadError({Fixture("bad-fields.v3.iolog")}) ==
         Fixture("bad-fields.v3.iolog") + ": line 6: 'write' needs OFFSET and LENGTH");
 
-  TempDir t;
+  testing::TestDir t;
   auto err = [&](const std::string& header, const std::string& line) {
     WriteFile(t.File("x.iolog"), header + "\nf add\n" + line + "\n");
     return ReadError({t.File("x.iolog")});

@@ -20,7 +20,7 @@ const char* kGenerated[] = {
 TEST_CASE("trace_fixture_gen regenerates the committed fixtures exactly") {
   const std::string tool = BinaryDir() + "/traces/trace_fixture_gen";
   REQUIRE_MESSAGE(std::filesystem::exists(tool), (tool + " is missing (built with traces_tests)"));
-  TempDir t;
+  testing::TestDir t;
   std::string out;
   REQUIRE_MESSAGE(Run(tool + " " + t.path(), &out) == 0, out);
   for (const char* name : kGenerated) {
@@ -37,7 +37,7 @@ TEST_CASE("blkparse regenerates the committed text output and dump") {
     MESSAGE("blkparse not installed: skipped");
     return;
   }
-  TempDir t;
+  testing::TestDir t;
   WriteFile(t.File("twocpu.blktrace.0"), ReadFile(Fixture("twocpu.blktrace.0")));
   WriteFile(t.File("twocpu.blktrace.1"), ReadFile(Fixture("twocpu.blktrace.1")));
   std::string out;

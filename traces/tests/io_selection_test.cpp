@@ -14,7 +14,7 @@ using namespace tracetest;
 using namespace blktrace;
 
 // Writes a one-CPU trace of 3 writes logged at the given stages only.
-std::string WriteStages(const TempDir& t, const std::string& name, std::vector<uint16_t> codes) {
+std::string WriteStages(const testing::TestDir& t, const std::string& name, std::vector<uint16_t> codes) {
   std::unique_ptr<BlktraceWriter> w;
   REQUIRE(BlktraceWriter::Create(t.File(name), {}, &w).ok());
   uint64_t time = 0;
@@ -42,7 +42,7 @@ IoStage Chosen(const std::string& prefix, size_t* count) {
 }
 
 TEST_CASE("auto selection: queue, else issue, else complete") {
-  TempDir t;
+  testing::TestDir t;
   size_t n = 0;
   CHECK(Chosen(WriteStages(t, "qdc", {kActQueue, kActIssue, kActComplete}), &n) == IoStage::kQueue);
   CHECK(n == 3);

@@ -29,7 +29,7 @@ TEST_CASE("format detection from content") {
   // A corrupt binary file still goes to the blktrace reader, which says why.
   CHECK(Detect(Fixture("badmagic.blktrace.0")) == TraceFormat::kBlktrace);
 
-  TempDir t;
+  testing::TestDir t;
   WriteFile(t.File("commented.txt"), "# blkparse output\n\n  8,0    1        1     0.000000000 17852  Q   W 8 + 8 [x]\n");
   CHECK(Detect(t.File("commented.txt")) == TraceFormat::kBlkparseText);
   WriteFile(t.File("s.txt"), "# a script\n\nzrs 0 1M\n");
@@ -56,7 +56,7 @@ TEST_CASE("CPU numbers from per-CPU file names") {
 }
 
 TEST_CASE("prefix expansion sorts CPUs numerically") {
-  TempDir t;
+  testing::TestDir t;
   const std::string rec = ReadFile(Fixture("mismatch.blktrace.1"));
   for (int cpu : {10, 2, 0, 1}) WriteFile(t.File("dev.blktrace." + std::to_string(cpu)), rec);
   WriteFile(t.File("dev.blktrace.1.bak"), rec);
@@ -105,7 +105,7 @@ TEST_CASE("traces from scripts") {
   CHECK(ev[6].ev.op.length == 8 * 1024 * 1024);  // reset-all resolved to the device
   for (const auto& e : ev) CHECK(e.ev.stage == EventStage::kQueue);
 
-  TempDir t;
+  testing::TestDir t;
   WriteFile(t.File("bad.script"), "write 0 4K\nzo abc 1M\n");
   CHECK(ReadError({t.File("bad.script")}).find(t.File("bad.script") + ": line 2: ") == 0);
 }

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/testing/test_files.h"
 #include "traces/trace_open.h"
 #include "traces/trace_reader.h"
 
@@ -30,65 +31,22 @@ inline std::string SourceDir() {
 inline std::string Fixture(const std::string& name) { return SourceDir() + "/traces/fixtures/" + name; }
 
 // The real traces in ../shared/traces, or "" when this checkout has none.
-inline std::string SharedTraces() {
-  const char* s = std::getenv("ZONESIM_SOURCE_DIR");
-  if (s == nullptr) return "";
-  std::string dir = std::string(s) + "/../shared/traces";
-  std::error_code ec;
-  return std::filesystem::is_directory(dir, ec) ? dir : "";
-}
+inline std::string SharedTraces() { return testing::SharedTracesDir(); }
 
 inline std::string BinaryDir() {
   const char* s = std::getenv("ZONESIM_BINARY_DIR");
   return s ? s : "";
 }
 
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/zonesim-traces-XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    REQUIRE(mkdtemp(buf.data()) != nullptr);
-    path_ = buf.data();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
 
- private:
-  std::string path_;
-};
-
-inline std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+inline std::string ReadFile(const std::string& path) { return testing::ReadFileText(path); }
 
 inline void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  REQUIRE(out.good());
+  REQUIRE(testing::WriteFileBytes(path, bytes.data(), bytes.size()));
 }
 
 // Runs a shell command; returns its exit status, stdout+stderr in *out.
-inline int Run(const std::string& cmd, std::string* out = nullptr) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
-  int st = pclose(p);
-  if (out) *out = text;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+inline int Run(const std::string& cmd, std::string* out = nullptr) { return testing::RunShell(cmd, out); }
 
 inline bool HaveTool(const std::string& name) { return Run("command -v " + name + " >/dev/null") == 0; }
 

@@ -95,7 +95,7 @@ void CheckReadBack(const std::vector<OwnedEvent>& got, const std::vector<Written
 }
 
 TEST_CASE("blktrace writer -> reader: v7 little-endian, 4 CPUs") {
-  TempDir t;
+  testing::TestDir t;
   auto ws = RandomWorkload(7, 2000, 4, false);
   BlktraceWriterOptions o;
   o.cpus = 4;
@@ -104,7 +104,7 @@ TEST_CASE("blktrace writer -> reader: v7 little-endian, 4 CPUs") {
 }
 
 TEST_CASE("blktrace writer -> reader: v8 big-endian with zone operations") {
-  TempDir t;
+  testing::TestDir t;
   auto ws = RandomWorkload(8, 2000, 3, true);
   BlktraceWriterOptions o;
   o.cpus = 3;
@@ -116,7 +116,7 @@ TEST_CASE("blktrace writer -> reader: v8 big-endian with zone operations") {
 }
 
 TEST_CASE("blktrace writer: refusals") {
-  TempDir t;
+  testing::TestDir t;
   std::unique_ptr<BlktraceWriter> w;
   REQUIRE(BlktraceWriter::Create(t.File("r"), {}, &w).ok());
   BlktraceWriter::IoInfo info;
@@ -141,7 +141,7 @@ TEST_CASE("blkparse agrees with the writer on event count and sectors") {
     MESSAGE("blkparse not installed: skipped");
     return;
   }
-  TempDir t;
+  testing::TestDir t;
   auto ws = RandomWorkload(11, 3000, 2, false);
   BlktraceWriterOptions o;
   o.cpus = 2;
@@ -173,7 +173,7 @@ TEST_CASE("blkparse agrees with the writer on event count and sectors") {
 }
 
 TEST_CASE("fio iolog writer -> reader, and fio replays it") {
-  TempDir t;
+  testing::TestDir t;
   FioIologWriterOptions o;
   o.file_name = t.File("target.dat");
   o.zone_size = 1 << 20;
@@ -224,7 +224,7 @@ TEST_CASE("fio iolog writer -> reader, and fio replays it") {
 }
 
 TEST_CASE("script writer -> script reader keeps every operation") {
-  TempDir t;
+  testing::TestDir t;
   ScriptWriterOptions o;
   o.zone_size = 1 << 20;
   o.device_size = 16 << 20;

@@ -1,0 +1,80 @@
+// Helpers shared by the test suites: scratch directories, whole-file reads
+// and writes, running a shell command, and finding the source tree, the build
+// tree and the optional ../shared traces. Test-only; header-only.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/temp_dir.h"
+
+namespace zonesim::testing {
+
+// A TempDir that a test cannot silently run without.
+class TestDir : public TempDir {
+ public:
+  explicit TestDir(const std::string& prefix = "zonesim-test") : TempDir(prefix) {
+    if (!ok()) throw std::runtime_error("cannot create a temporary directory under $TMPDIR");
+  }
+};
+
+inline std::string ReadFileText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+inline std::vector<uint8_t> ReadFileBytes(const std::string& path) {
+  std::string text = ReadFileText(path);
+  return std::vector<uint8_t>(text.begin(), text.end());
+}
+
+// Returns false if the file could not be written completely.
+inline bool WriteFileBytes(const std::string& path, const void* data, size_t n) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
+  return out.good();
+}
+
+// Runs a shell command; returns its exit status (-1 if it did not exit) and
+// its stdout and stderr, merged, in *out.
+inline int RunShell(const std::string& cmd, std::string* out = nullptr) {
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (p == nullptr) throw std::runtime_error("popen failed for: " + cmd);
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
+  int st = pclose(p);
+  if (out) *out = text;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+// Set by ctest (CMakeLists.txt zonesim_add_test); "" when run by hand.
+inline std::string SourceDir() {
+  const char* s = std::getenv("ZONESIM_SOURCE_DIR");
+  return s ? s : "";
+}
+inline std::string BinaryDir() {
+  const char* s = std::getenv("ZONESIM_BINARY_DIR");
+  return s ? s : "";
+}
+
+// The real traces in ../shared/traces, or "" when this checkout has none
+// (a user's clone does not).
+inline std::string SharedTracesDir() {
+  if (SourceDir().empty()) return "";
+  std::string dir = SourceDir() + "/../shared/traces";
+  std::error_code ec;
+  return std::filesystem::is_directory(dir, ec) ? dir : "";
+}
+
+}  // namespace zonesim::testing
