@@ -17,5 +17,6 @@ int RunGraphCommand(const CommandArgs& args);   // sim/cmd_graph.cpp
 int RunCreateCommand(const CommandArgs& args);  // sim/cmd_create.cpp
 int RunInfoCommand(const CommandArgs& args);    // sim/cmd_info.cpp
 int RunFuzzCommand(const CommandArgs& args);    // sim/cmd_fuzz.cpp
+int RunReplayCommand(const CommandArgs& args);  // sim/cmd_replay.cpp
 
 }  // namespace zonesim

@@ -22,6 +22,7 @@ const Subcommand kSubcommands[] = {
     {"create", zonesim::RunCreateCommand, "create a zoned qcow2 image (qemu-img create -o options)"},
     {"info", zonesim::RunInfoCommand, "describe a qcow2 image: geometry, zoned fields, zone counts"},
     {"fuzz", zonesim::RunFuzzCommand, "lockstep campaign: model vs a zoned qcow2 image, from a seed"},
+    {"replay", zonesim::RunReplayCommand, "replay a blktrace/blkparse/fio/script trace in lockstep"},
 };
 
 void PrintUsage(FILE* out) {
