@@ -358,7 +358,11 @@ Status ApplyDeviceOptions(const std::vector<std::string>& options, DeviceConfig*
     out->params = profile_params(*p);
   }
   bool capacity_given = false;
-  for (const auto& [k, v] : kv) {
+  for (const auto& entry : kv) {
+    // Named references, not a structured binding: the lambdas below capture
+    // them, which clang before 16 does not allow for bindings.
+    const std::string& k = entry.first;
+    const std::string& v = entry.second;
     if (k == "profile") continue;
     auto size_field = [&](uint64_t* field) -> Status {
       auto n = parse_size(v);

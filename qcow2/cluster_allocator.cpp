@@ -152,7 +152,8 @@ Status ClusterAllocator::Find(uint64_t n, bool exact, uint64_t* first, uint64_t*
     if (!s.ok()) return s;
     const uint8_t* data = block->data();
     for (uint64_t i = c % entries_per_block_; i < entries_per_block_; ++i, ++c) {
-      if (GetRefcountEntry(data, i, refcount_order_) == 0 && !IsReserved(c)) {
+      // Cluster 0 is the header, whatever a damaged refcount says.
+      if (GetRefcountEntry(data, i, refcount_order_) == 0 && !IsReserved(c) && c != 0) {
         if (first_free == UINT64_MAX) first_free = c;
         if (run_len == 0) run_start = c;
         if (++run_len == n) {
@@ -240,7 +241,9 @@ Status ClusterAllocator::EnsureBlock(uint64_t ti) {
   }
   // A range without a block is entirely free: put the block on its first
   // (unreserved) cluster, describing itself.
-  uint64_t b = ti * entries_per_block_;
+  // Never cluster 0: it is the header, and a table entry of offset 0 means
+  // "no block" (the block would be recreated forever; found by fuzz_qcow2_open).
+  uint64_t b = std::max<uint64_t>(ti * entries_per_block_, 1);
   while (IsReserved(b) && b < (ti + 1) * entries_per_block_) ++b;
   if (b >= (ti + 1) * entries_per_block_ || b >= (kMaxHostOffset >> cluster_bits_)) {
     return Status::IoError("no cluster available for refcount block " + std::to_string(ti));

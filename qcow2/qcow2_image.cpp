@@ -254,6 +254,17 @@ Status Qcow2Image::Impl::Load(bool ro) {
   alloc = std::make_unique<ClusterAllocator>(file.get(), cluster_bits, h.refcount_order);
   s = alloc->Load(h.refcount_table_offset, h.refcount_table_clusters, fs);
   if (!s.ok()) return s;
+  if (!read_only) {
+    // The header cluster is always in use: a refcount of 0 means the refcount
+    // structures are damaged, and allocating on them would overwrite metadata.
+    uint64_t rc = 0;
+    s = alloc->GetRefcount(0, &rc);
+    if (!s.ok()) return s;
+    if (rc == 0) {
+      return Status::Corruption("the header cluster has refcount 0 (no refcount block covers it, or the block says 0): "
+                                "the refcounts are damaged; refusing to open read-write (see `zonesim check`)");
+    }
+  }
   if (zoned_ext) {
     s = LoadZoned(*zoned_ext);
     if (!s.ok()) return s;

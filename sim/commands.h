@@ -18,5 +18,6 @@ int RunCreateCommand(const CommandArgs& args);  // sim/cmd_create.cpp
 int RunInfoCommand(const CommandArgs& args);    // sim/cmd_info.cpp
 int RunFuzzCommand(const CommandArgs& args);    // sim/cmd_fuzz.cpp
 int RunReplayCommand(const CommandArgs& args);  // sim/cmd_replay.cpp
+int RunCheckCommand(const CommandArgs& args);   // sim/cmd_check.cpp
 
 }  // namespace zonesim

@@ -35,15 +35,6 @@ std::string Hex(uint64_t v) {
   return buf;
 }
 
-std::string FormatEntry(const ZoneReportEntry& e) {
-  return std::string(to_string(e.cond)) + " wp=" + Hex(e.wp) + " cap=" + Hex(e.capacity) +
-         " len=" + Hex(e.length) + " type=" + std::string(to_string(e.type));
-}
-
-std::string FormatCounts(const ZoneCounts& c) {
-  return "open " + std::to_string(c.open()) + " (implicit " + std::to_string(c.implicit_open) +
-         ", explicit " + std::to_string(c.explicit_open) + "), active " + std::to_string(c.active());
-}
 
 // Operations that may need an open resource, and so an implicit close.
 bool MayImplicitlyClose(OpKind k) {
@@ -51,6 +42,16 @@ bool MayImplicitlyClose(OpKind k) {
 }
 
 }  // namespace
+
+std::string FormatZoneEntry(const ZoneReportEntry& e) {
+  return std::string(to_string(e.cond)) + " wp=" + Hex(e.wp) + " cap=" + Hex(e.capacity) +
+         " len=" + Hex(e.length) + " type=" + std::string(to_string(e.type));
+}
+
+std::string FormatZoneCounts(const ZoneCounts& c) {
+  return "open " + std::to_string(c.open()) + " (implicit " + std::to_string(c.implicit_open) +
+         ", explicit " + std::to_string(c.explicit_open) + "), active " + std::to_string(c.active());
+}
 
 LockstepChecker::LockstepChecker(const DeviceConfig& config, Device* device, size_t history)
     : config_(config), model_(config), device_(device), history_size_(history) {}
@@ -163,13 +164,13 @@ std::string DescribeStateDifference(Device& model, Device& device) {
       ZoneReportEntry b = z < dr.size() ? dr[z] : ZoneReportEntry{};
       if (!(a == b))
         return "zone state differs after the operation (zone " + std::to_string(z) + ": model " +
-               FormatEntry(a) + ", device " + FormatEntry(b) + ")";
+               FormatZoneEntry(a) + ", device " + FormatZoneEntry(b) + ")";
     }
   }
   ZoneCounts mc = model.Counts(), dc = device.Counts();
   if (mc != dc)
-    return "open/active counts differ after the operation (model " + FormatCounts(mc) +
-           "; device " + FormatCounts(dc) + ")";
+    return "open/active counts differ after the operation (model " + FormatZoneCounts(mc) +
+           "; device " + FormatZoneCounts(dc) + ")";
   return "";
 }
 
@@ -219,13 +220,13 @@ std::string LockstepChecker::FormatDivergence(const Divergence& d, const DeviceC
   out += "  model:  " + d.model.Summary() + "\n";
   out += "  device: " + d.device.Summary() + "\n";
   if (d.model_counts != d.device_counts) {
-    out += "  model counts:  " + FormatCounts(d.model_counts) + "\n";
-    out += "  device counts: " + FormatCounts(d.device_counts) + "\n";
+    out += "  model counts:  " + FormatZoneCounts(d.model_counts) + "\n";
+    out += "  device counts: " + FormatZoneCounts(d.device_counts) + "\n";
   }
   for (const ZoneDifference& z : d.zones) {
     out += "  zone " + std::to_string(z.zone) + " (start " + Hex(config.zone_start(z.zone)) + ")\n";
-    out += "    model:  " + FormatEntry(z.model) + "\n";
-    out += "    device: " + FormatEntry(z.device) + "\n";
+    out += "    model:  " + FormatZoneEntry(z.model) + "\n";
+    out += "    device: " + FormatZoneEntry(z.device) + "\n";
   }
   if (!d.history.empty()) {
     out += "  recent operations on these zones:\n";

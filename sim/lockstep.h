@@ -109,5 +109,9 @@ std::string DescribeOutcomeDifference(const Operation& op, const OpOutcome& mode
 // What differs between two devices' full zone reports and counters ("" when
 // they agree).
 std::string DescribeStateDifference(Device& model, Device& device);
+// "CLOSED wp=0x... cap=0x... len=0x... type=..." and "open N (implicit I,
+// explicit E), active A": how every report of a difference prints them.
+std::string FormatZoneEntry(const ZoneReportEntry& e);
+std::string FormatZoneCounts(const ZoneCounts& c);
 
 }  // namespace zonesim

@@ -23,6 +23,7 @@ const Subcommand kSubcommands[] = {
     {"info", zonesim::RunInfoCommand, "describe a qcow2 image: geometry, zoned fields, zone counts"},
     {"fuzz", zonesim::RunFuzzCommand, "lockstep campaign: model vs a zoned qcow2 image, from a seed"},
     {"replay", zonesim::RunReplayCommand, "replay a blktrace/blkparse/fio/script trace in lockstep"},
+    {"check", zonesim::RunCheckCommand, "check qcow2 images: qcow2 structure and the zoned format (gate)"},
 };
 
 void PrintUsage(FILE* out) {

@@ -19,8 +19,6 @@ namespace zonesim {
 
 namespace {
 
-constexpr uint64_t kPayloadChunk = 1 << 20;
-
 class Qcow2Device final : public Device {
  public:
   Qcow2Device(Env* env, std::string path, ZoneParams params, std::unique_ptr<ZonedImage> image)

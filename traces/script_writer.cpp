@@ -18,6 +18,11 @@ Status ResolveZoneRange(const Operation& op, const ScriptWriterOptions& options,
       return Status::InvalidArgument("a zone operation from a trace (no length) needs the zone size to be written as a script");
     }
     out->length = options.zone_size;
+    // A smaller last zone ends at the device end (as sim/op_outcome.h's
+    // ResolveZoneRange resolves it for the devices).
+    if (options.device_size > op.offset && options.device_size - op.offset < out->length) {
+      out->length = options.device_size - op.offset;
+    }
   }
   return Status::Ok();
 }

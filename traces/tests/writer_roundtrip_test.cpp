@@ -257,5 +257,21 @@ TEST_CASE("script writer -> script reader keeps every operation") {
         "a zone operation on every zone needs the device size to be written as a script");
 }
 
+TEST_CASE("script writer: a length-0 zone operation on a smaller last zone ends at the device end") {
+  testing::TestDir t;
+  ScriptWriterOptions o;
+  o.zone_size = 1 << 20;
+  o.device_size = (15 << 20) + (256 << 10);  // 15 zones and a 256 KiB last zone
+  std::unique_ptr<ScriptWriter> w;
+  REQUIRE(ScriptWriter::Create(t.File("z.script"), o, &w).ok());
+  REQUIRE(w->Write(MakeOp(OpKind::kFinish, 14 << 20, 0)).ok());
+  REQUIRE(w->Write(MakeOp(OpKind::kReset, 15 << 20, 0)).ok());
+  REQUIRE(w->Close().ok());
+  auto ev = ReadTrace({t.File("z.script")});
+  REQUIRE(ev.size() == 2);
+  CHECK(ev[0].ev.op == MakeOp(OpKind::kFinish, 14 << 20, 1 << 20));
+  CHECK(ev[1].ev.op == MakeOp(OpKind::kReset, 15 << 20, 256 << 10));
+}
+
 }  // namespace
 }  // namespace zonesim
