@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -22,10 +24,28 @@ Status PosixError(const std::string& path, const std::string& what, int err) {
   return Status::IoError(msg);
 }
 
+// Writes that grow a file first reserve disk space ahead of them with
+// fallocate(FALLOC_FL_KEEP_SIZE): the size and the bytes a reader sees do not
+// change, but the file system allocates one large extent up front instead of
+// one per write at writeback. For an image growing by 128 KiB writes this
+// took ext4's delayed-allocation bookkeeping off the write path (bench/RESULTS.md:
+// 0.89x of a raw file without, faster than the raw file with). The reservation
+// grows with the file (1/8 of it, 1 MiB to 32 MiB) and whatever is left past
+// the end is given back when the file is closed. File systems without
+// fallocate simply skip it.
+constexpr uint64_t kMinReserve = 1ull << 20;
+constexpr uint64_t kMaxReserve = 32ull << 20;
+
 class PosixFile final : public File {
  public:
-  PosixFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
-  ~PosixFile() override { ::close(fd_); }
+  PosixFile(std::string path, int fd, uint64_t size) : path_(std::move(path)), fd_(fd), reserved_end_(size) {}
+  ~PosixFile() override {
+    // Give back the reservation past the end: ftruncate to the current size
+    // frees blocks beyond it (ext4, xfs) and changes nothing a reader sees.
+    uint64_t size = 0;
+    if (reserved_any_ && Size(&size).ok()) (void)::ftruncate(fd_, static_cast<off_t>(size));
+    ::close(fd_);
+  }
 
   Status Read(uint64_t offset, size_t n, uint8_t* out) override {
     size_t done = 0;
@@ -49,6 +69,7 @@ class PosixFile final : public File {
   }
 
   Status Write(uint64_t offset, size_t n, const uint8_t* data) override {
+    if (offset + n > reserved_end_) Reserve(offset, offset + n);
     size_t done = 0;
     while (done < n) {
       ssize_t r = ::pwrite(fd_, data + done, n - done, static_cast<off_t>(offset + done));
@@ -86,12 +107,31 @@ class PosixFile final : public File {
       if (errno == EINTR) continue;
       return PosixError(path_, "truncate to " + std::to_string(size) + " bytes", errno);
     }
+    if (reserved_end_ != UINT64_MAX) reserved_end_ = size;  // truncation frees what lay beyond
     return Status::Ok();
   }
 
  private:
+  // Reserves space for a write of [begin, end) plus room for the writes that
+  // follow (a gap below `begin` stays a hole). Only a hint: a failure leaves
+  // the write to allocate as it always would.
+  void Reserve(uint64_t begin, uint64_t end) {
+    const uint64_t ahead = std::clamp<uint64_t>((end / 8 + kMinReserve - 1) / kMinReserve * kMinReserve,
+                                                kMinReserve, kMaxReserve);
+    const uint64_t from = std::max(reserved_end_, begin);
+    const uint64_t to = end + ahead;
+    if (::fallocate(fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(from), static_cast<off_t>(to - from)) == 0) {
+      reserved_end_ = to;
+      reserved_any_ = true;
+    } else {
+      reserved_end_ = UINT64_MAX;  // not supported here (or no space to spare): stop trying
+    }
+  }
+
   std::string path_;
   int fd_;
+  uint64_t reserved_end_;  // every byte below is allocated or a hole we leave alone
+  bool reserved_any_ = false;
 };
 
 // Refuses directories up front: open(2) accepts them read-only and the error
@@ -101,6 +141,13 @@ Status CheckNotDirectory(const std::string& path, int fd) {
   if (::fstat(fd, &st) != 0) return PosixError(path, "fstat", errno);
   if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(path + ": is a directory, not an image file");
   return Status::Ok();
+}
+
+// Where a writable file's reservations start: its size at open (what lies
+// below is the user's, holes included, and is never touched).
+uint64_t SizeAtOpen(int fd) {
+  struct stat st;
+  return ::fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : UINT64_MAX;
 }
 
 class PosixEnv final : public Env {
@@ -117,7 +164,7 @@ class PosixEnv final : public Env {
       ::close(fd);
       return s;
     }
-    *out = std::make_unique<PosixFile>(path, fd);
+    *out = std::make_unique<PosixFile>(path, fd, mode == OpenMode::kReadOnly ? UINT64_MAX : SizeAtOpen(fd));
     return Status::Ok();
   }
 
@@ -138,7 +185,7 @@ class PosixEnv final : public Env {
       ::close(fd);
       return s;
     }
-    *out = std::make_unique<PosixFile>(path, fd);
+    *out = std::make_unique<PosixFile>(path, fd, SizeAtOpen(fd));
     return Status::Ok();
   }
 

@@ -1,6 +1,10 @@
 // The Env implementations: the POSIX one (Env::Default) and MemEnv behave the
 // same for every operation, and errors name the path, the offset and the size.
 #include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <stdlib.h>
 
 #include <cstdlib>
@@ -93,6 +97,51 @@ TEST_CASE("POSIX Env meets the Env contract") {
 TEST_CASE("MemEnv meets the Env contract") {
   MemEnv env;
   ExerciseEnv(&env, "/mem/f");
+}
+
+// Growing writes reserve space ahead (fallocate KEEP_SIZE): invisible to
+// readers, and given back at close, so a file never keeps more disk than its
+// size (plus one block per hole-free tail) once closed.
+TEST_CASE("POSIX Env: space reserved ahead of growing writes changes no size or byte and is given back") {
+  testing::TestDir dir;
+  const std::string path = dir.File("grow");
+  std::vector<uint8_t> chunk(128 << 10);
+  {
+    std::unique_ptr<File> f;
+    REQUIRE(Env::Default()->CreateFile(path, false, &f).ok());
+    for (uint32_t i = 0; i < 40; ++i) {
+      std::fill(chunk.begin(), chunk.end(), static_cast<uint8_t>(i + 1));
+      REQUIRE(f->Write(uint64_t{i} * chunk.size(), chunk.size(), chunk.data()).ok());
+      uint64_t size = 0;
+      REQUIRE(f->Size(&size).ok());
+      REQUIRE(size == uint64_t{i + 1} * chunk.size());  // never the reservation's end
+    }
+  }
+  struct stat st;
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK(static_cast<uint64_t>(st.st_size) == 40 * chunk.size());
+  // What the file system holds for it: no more than its size plus a block.
+  CHECK(static_cast<uint64_t>(st.st_blocks) * 512 <= 40 * chunk.size() + 4096);
+  std::unique_ptr<File> f;
+  REQUIRE(Env::Default()->OpenFile(path, OpenMode::kReadOnly, &f).ok());
+  std::vector<uint8_t> got(chunk.size());
+  for (uint32_t i = 0; i < 40; i += 13) {
+    REQUIRE(f->Read(uint64_t{i} * chunk.size(), got.size(), got.data()).ok());
+    CHECK(got == std::vector<uint8_t>(chunk.size(), static_cast<uint8_t>(i + 1)));
+  }
+  // A write past a gap leaves the gap reading as zeros; truncation still shrinks.
+  {
+    std::unique_ptr<File> g;
+    REQUIRE(Env::Default()->OpenFile(path, OpenMode::kReadWrite, &g).ok());
+    REQUIRE(g->Write(8 << 20, 4096, chunk.data()).ok());
+    std::vector<uint8_t> zeros(4096, 0xff);
+    REQUIRE(g->Read(6 << 20, zeros.size(), zeros.data()).ok());
+    CHECK(zeros == std::vector<uint8_t>(4096, 0));
+    REQUIRE(g->Truncate(1 << 20).ok());
+    uint64_t size = 0;
+    REQUIRE(g->Size(&size).ok());
+    CHECK(size == (1u << 20));
+  }
 }
 
 TEST_CASE("POSIX Env errors carry the path and the errno text") {
