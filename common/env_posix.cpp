@@ -41,9 +41,17 @@ class PosixFile final : public File {
   PosixFile(std::string path, int fd, uint64_t size) : path_(std::move(path)), fd_(fd), reserved_end_(size) {}
   ~PosixFile() override {
     // Give back the reservation past the end: ftruncate to the current size
-    // frees blocks beyond it (ext4, xfs) and changes nothing a reader sees.
+    // frees blocks beyond it (ext4, xfs, tmpfs), punching the range frees them
+    // where truncating to the same size does nothing; neither changes what a
+    // reader sees.
     uint64_t size = 0;
-    if (reserved_any_ && Size(&size).ok()) (void)::ftruncate(fd_, static_cast<off_t>(size));
+    if (reserved_any_ && Size(&size).ok()) {
+      if (reserved_end_ > size && reserved_end_ != UINT64_MAX) {
+        (void)::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(size),
+                          static_cast<off_t>(reserved_end_ - size));
+      }
+      (void)::ftruncate(fd_, static_cast<off_t>(size));
+    }
     ::close(fd_);
   }
 
