@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/env.h"
+#include "common/hex.h"
 #include "qcow2/check_rules.h"
 #include "qcow2/image_check.h"
 #include "qcow2/qcow2_format.h"
@@ -41,8 +42,6 @@ const char* OwnerName(Owner o);
 // Kinds that may legitimately be referenced more than once: L2 tables and
 // data shared with internal snapshots, compressed clusters packed together.
 inline bool Shareable(Owner o) { return o == Owner::kL2 || o == Owner::kData || o == Owner::kCompressed; }
-
-std::string Hex(uint64_t v);
 
 // Collects findings into a report: severity and rule from the rule table,
 // strict-only rules dropped without --strict, at most kMaxFindingsPerId

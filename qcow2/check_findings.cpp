@@ -5,12 +5,6 @@
 
 namespace zonesim::check {
 
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 const char* OwnerName(Owner o) {
   switch (o) {
     case Owner::kNone: return "nothing";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "common/hex.h"
 #include "qcow2/qcow2_format.h"
 
 namespace zonesim::qcow2 {
@@ -12,11 +13,6 @@ namespace {
 // cache is write-through, so dropping loses nothing).
 constexpr uint64_t kBlockCacheBytes = 32ull << 20;
 
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 }  // namespace
 
 ClusterAllocator::ClusterAllocator(File* file, uint32_t cluster_bits, uint32_t refcount_order)
@@ -24,7 +20,11 @@ ClusterAllocator::ClusterAllocator(File* file, uint32_t cluster_bits, uint32_t r
       cluster_bits_(cluster_bits),
       cluster_size_(1ull << cluster_bits),
       refcount_order_(refcount_order),
-      entries_per_block_((1ull << cluster_bits) * 8 >> refcount_order) {}
+      entries_per_block_((1ull << cluster_bits) * 8 >> refcount_order),
+      // Cluster 0 is the header whatever a damaged refcount says, and a
+      // refcount table entry of 0 means "no block": never allocate it (a block
+      // placed there was recreated forever; found by fuzz_qcow2_open).
+      reserved_{{0, 1}} {}
 
 Status ClusterAllocator::Load(uint64_t table_offset, uint32_t table_clusters, uint64_t file_size) {
   table_offset_ = table_offset;
@@ -152,8 +152,7 @@ Status ClusterAllocator::Find(uint64_t n, bool exact, uint64_t* first, uint64_t*
     if (!s.ok()) return s;
     const uint8_t* data = block->data();
     for (uint64_t i = c % entries_per_block_; i < entries_per_block_; ++i, ++c) {
-      // Cluster 0 is the header, whatever a damaged refcount says.
-      if (GetRefcountEntry(data, i, refcount_order_) == 0 && !IsReserved(c) && c != 0) {
+      if (GetRefcountEntry(data, i, refcount_order_) == 0 && !IsReserved(c)) {
         if (first_free == UINT64_MAX) first_free = c;
         if (run_len == 0) run_start = c;
         if (++run_len == n) {
@@ -241,9 +240,7 @@ Status ClusterAllocator::EnsureBlock(uint64_t ti) {
   }
   // A range without a block is entirely free: put the block on its first
   // (unreserved) cluster, describing itself.
-  // Never cluster 0: it is the header, and a table entry of offset 0 means
-  // "no block" (the block would be recreated forever; found by fuzz_qcow2_open).
-  uint64_t b = std::max<uint64_t>(ti * entries_per_block_, 1);
+  uint64_t b = ti * entries_per_block_;
   while (IsReserved(b) && b < (ti + 1) * entries_per_block_) ++b;
   if (b >= (ti + 1) * entries_per_block_ || b >= (kMaxHostOffset >> cluster_bits_)) {
     return Status::IoError("no cluster available for refcount block " + std::to_string(ti));

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/hex.h"
 #include "qcow2/qcow2_image_impl.h"
 #include "qcow2/zoned_extension.h"
 
@@ -21,12 +22,6 @@ using namespace qcow2;
 namespace {
 
 std::string N(uint64_t v) { return std::to_string(v); }
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 constexpr uint64_t kWritePointerChunk = 1ull << 20;  // bytes of zonedmeta read at a time
 
 uint64_t DecodeWritePointer(const uint8_t* p) { return kWritePointerLittleEndian ? LoadLE64(p) : LoadBE64(p); }

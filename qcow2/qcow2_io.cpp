@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/hex.h"
 #include "qcow2/compressed_cluster.h"
 #include "qcow2/qcow2_image_impl.h"
 
@@ -24,12 +25,6 @@ using namespace qcow2;
 namespace {
 
 constexpr uint64_t kL2CacheBytes = 64ull << 20;
-
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 bool IsCompressed(uint64_t e) { return (e & kOflagCompressed) != 0; }
 // A standard entry whose cluster holds data to read (not unallocated, not the zero flag).

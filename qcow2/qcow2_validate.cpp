@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "common/hex.h"
 #include "qcow2/zoned_extension.h"
 
 namespace zonesim::qcow2 {
@@ -13,12 +14,6 @@ namespace zonesim::qcow2 {
 namespace {
 
 std::string N(uint64_t v) { return std::to_string(v); }
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 // [offset, offset + length) lies inside a file of `file_size` bytes, without
 // overflowing.
 bool InsideFile(uint64_t offset, uint64_t length, uint64_t file_size) {

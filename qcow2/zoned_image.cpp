@@ -17,6 +17,16 @@ namespace {
 
 constexpr uint64_t kChunk = 1 << 20;  // generated writes are streamed in 1 MiB pieces
 
+// The zone conditions that refuse any write or append, with their status.
+std::optional<ZoneStatus> WriteStateError(ZoneCondition c) {
+  switch (c) {
+    case ZoneCondition::kFull: return ZoneStatus::kZoneIsFull;
+    case ZoneCondition::kReadOnly: return ZoneStatus::kZoneIsReadOnly;
+    case ZoneCondition::kOffline: return ZoneStatus::kZoneIsOffline;
+    default: return std::nullopt;
+  }
+}
+
 bool in_range(uint64_t offset, uint64_t length, uint64_t size) {
   return length <= size && offset <= size - length;
 }
@@ -194,23 +204,15 @@ ZoneStatus ZonedImage::WriteImpl(uint64_t offset, uint64_t length, const uint8_t
   }
   const ZoneRecord& r = table_[z];
   const bool crosses = offset + length > config_.zone_start(z) + config_.zone_capacity_of(z);
-  auto state_error = [&]() -> std::optional<ZoneStatus> {
-    switch (r.cond) {
-      case ZoneCondition::kFull: return ZoneStatus::kZoneIsFull;
-      case ZoneCondition::kReadOnly: return ZoneStatus::kZoneIsReadOnly;
-      case ZoneCondition::kOffline: return ZoneStatus::kZoneIsOffline;
-      default: return std::nullopt;
-    }
-  };
   if (config_.params.precedence == ErrorPrecedence::kStateFirst) {
     // QEMU nvme_check_zone_write / null_blk: state, then wp, then capacity.
-    if (auto e = state_error()) return *e;
+    if (auto e = WriteStateError(r.cond)) return *e;
     if (offset != r.wp) return ZoneStatus::kZoneInvalidWrite;
     if (crosses) return ZoneStatus::kZoneBoundaryError;
   } else {
     // scsi_debug / libzbc fake: boundary, then FULL/RO/OFF, then wp.
     if (crosses) return ZoneStatus::kZoneBoundaryError;
-    if (auto e = state_error()) return *e;
+    if (auto e = WriteStateError(r.cond)) return *e;
     if (offset != r.wp) return ZoneStatus::kZoneInvalidWrite;
   }
   if (r.cond == ZoneCondition::kEmpty || r.cond == ZoneCondition::kClosed) {
@@ -235,20 +237,12 @@ ZoneStatus ZonedImage::AppendImpl(uint64_t zone_start, uint64_t length, const ui
   const ZoneRecord& r = table_[z];
   const uint64_t cap_end = zone_start + config_.zone_capacity_of(z);
   const bool crosses = r.wp > cap_end || length > cap_end - r.wp;
-  auto state_error = [&]() -> std::optional<ZoneStatus> {
-    switch (r.cond) {
-      case ZoneCondition::kFull: return ZoneStatus::kZoneIsFull;
-      case ZoneCondition::kReadOnly: return ZoneStatus::kZoneIsReadOnly;
-      case ZoneCondition::kOffline: return ZoneStatus::kZoneIsOffline;
-      default: return std::nullopt;
-    }
-  };
   if (config_.params.precedence == ErrorPrecedence::kStateFirst) {
-    if (auto e = state_error()) return *e;
+    if (auto e = WriteStateError(r.cond)) return *e;
     if (crosses) return ZoneStatus::kZoneBoundaryError;
   } else {
     if (crosses) return ZoneStatus::kZoneBoundaryError;
-    if (auto e = state_error()) return *e;
+    if (auto e = WriteStateError(r.cond)) return *e;
   }
   if (r.cond == ZoneCondition::kEmpty || r.cond == ZoneCondition::kClosed) {
     ZoneStatus s = CheckResources(z, r.cond == ZoneCondition::kEmpty, true, OpenReason::kWrite);

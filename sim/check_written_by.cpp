@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "common/env.h"
+#include "common/hex.h"
 #include "common/temp_dir.h"
 #include "qcow2/zone_config.h"
 #include "sim/lockstep.h"
@@ -18,12 +19,6 @@ namespace zonesim {
 namespace {
 
 constexpr uint64_t kReadChunk = 1 << 20;
-
-std::string Hex(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 void Add(WrittenByResult* r, std::string line, uint64_t* total) {
   ++*total;

@@ -1,5 +1,7 @@
 #include "sim/cli_output.h"
 
+#include "sim/lockstep.h"
+
 #include <cstdio>
 #include <string>
 
@@ -35,6 +37,16 @@ std::string XmlEscape(std::string_view s) {
     }
   }
   return out;
+}
+
+void WriteCountsJson(JsonWriter& j, const std::map<OpKind, uint64_t>& op_counts,
+                     const std::map<ZoneStatus, uint64_t>& status_counts) {
+  j.Key("op_counts").BeginObject();
+  for (const auto& [k, n] : op_counts) j.Field(to_string(k), n);
+  j.EndObject();
+  j.Key("status_counts").BeginObject();
+  for (const auto& [s, n] : status_counts) j.Field(status_id(s), n);
+  j.EndObject();
 }
 
 }  // namespace zonesim

@@ -4,8 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
+
+#include "common/json_writer.h"
+#include "model/zone_status.h"
+#include "traces/operation.h"
 
 namespace zonesim {
 
@@ -14,6 +19,10 @@ namespace zonesim {
 // log file gets a few readable lines. The caller decides how often to call.
 void PrintProgress(bool tty, std::string_view command, std::string_view unit, uint64_t done,
                    uint64_t total);
+
+// The "op_counts" and "status_counts" objects of the JSON reports.
+void WriteCountsJson(JsonWriter& j, const std::map<OpKind, uint64_t>& op_counts,
+                     const std::map<ZoneStatus, uint64_t>& status_counts);
 
 // <, >, & and " as entities: safe in XML text and in double-quoted attributes.
 std::string XmlEscape(std::string_view s);

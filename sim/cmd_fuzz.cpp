@@ -70,12 +70,7 @@ std::string JsonReport(const CampaignOptions& o, const CampaignResult& r, uint64
   j.Field("seed", seed).Field("operations", r.ops_run);
   j.Field("profile", to_string(o.config.params.profile));
   j.Field("device", format_device_config(o.config));
-  j.Key("op_counts").BeginObject();
-  for (const auto& [k, n] : r.op_counts) j.Field(to_string(k), n);
-  j.EndObject();
-  j.Key("status_counts").BeginObject();
-  for (const auto& [s, n] : r.status_counts) j.Field(status_id(s), n);
-  j.EndObject();
+  WriteCountsJson(j, r.op_counts, r.status_counts);
   j.Field("host_refusals", r.host_refusals);
   j.Field("choices_adopted", r.choices_adopted);
   j.Key("coverage").BeginObject();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/env.h"
+#include "common/hex.h"
 #include "common/json_writer.h"
 #include "model/device_config.h"
 #include "qcow2/qcow2_image.h"
@@ -29,12 +30,6 @@ constexpr const char* kUsage =
 // Conditions a recovered image can show, in report order.
 constexpr ZoneCondition kShown[] = {ZoneCondition::kNotWp, ZoneCondition::kEmpty,
                                     ZoneCondition::kClosed, ZoneCondition::kFull};
-
-std::string Hex(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 std::string Limit(uint32_t v) { return v == 0 ? "0 (no limit)" : std::to_string(v); }
 

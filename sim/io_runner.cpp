@@ -28,16 +28,6 @@ std::string format(const char* fmt, ...) {
   return std::string(buf, n < 0 ? 0 : std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
 }
 
-ZoneAction action_of(OpKind k) {
-  switch (k) {
-    case OpKind::kOpen: return ZoneAction::kOpen;
-    case OpKind::kClose: return ZoneAction::kClose;
-    case OpKind::kFinish: return ZoneAction::kFinish;
-    case OpKind::kReset: return ZoneAction::kReset;
-    default: return ZoneAction::kOffline;
-  }
-}
-
 // qemu-io's dump_buffer: "%08lx:  ", 16 bytes as "%02x ", a space, then the
 // bytes as characters (isalnum in the C locale, else '.').
 void dump_buffer(const uint8_t* buf, uint64_t offset, uint64_t len, std::ostream& out) {
@@ -187,7 +177,7 @@ bool IoRunner::Run(const Operation& op, std::ostream& out) {
     case OpKind::kFinish:
     case OpKind::kReset:
     case OpKind::kOffline: {
-      ZoneRangeResult r = ManageZoneRange(*device_, action_of(op.kind), op.offset, op.length);
+      ZoneRangeResult r = ManageZoneRange(*device_, zone_action_of(op.kind), op.offset, op.length);
       if (!r.host_error.empty()) {
         out << failed << r.host_error << "\n";
         return false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/hex.h"
 #include "traces/script.h"
 
 namespace zonesim {
@@ -28,12 +29,6 @@ std::string_view to_string(OpKind k) {
 }
 
 namespace {
-
-std::string Hex(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 
 // Operations that may need an open resource, and so an implicit close.

@@ -30,20 +30,6 @@ Operation ResolveZoneRange(const Operation& op, const DeviceConfig& config) {
   return r;
 }
 
-namespace {
-
-ZoneAction ActionOf(OpKind k) {
-  switch (k) {
-    case OpKind::kOpen: return ZoneAction::kOpen;
-    case OpKind::kClose: return ZoneAction::kClose;
-    case OpKind::kFinish: return ZoneAction::kFinish;
-    case OpKind::kReset: return ZoneAction::kReset;
-    default: return ZoneAction::kOffline;
-  }
-}
-
-}  // namespace
-
 OpOutcome ApplyOperation(Device& device, const Operation& in, uint64_t max_read_bytes) {
   OpOutcome out;
   const Operation op = ResolveZoneRange(in, device.config());
@@ -76,7 +62,7 @@ OpOutcome ApplyOperation(Device& device, const Operation& in, uint64_t max_read_
     case OpKind::kFinish:
     case OpKind::kReset:
     case OpKind::kOffline: {
-      ZoneRangeResult r = ManageZoneRange(device, ActionOf(op.kind), op.offset, op.length);
+      ZoneRangeResult r = ManageZoneRange(device, zone_action_of(op.kind), op.offset, op.length);
       out.host_error = std::string(r.host_error);
       out.status = r.status;
       break;

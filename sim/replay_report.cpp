@@ -221,12 +221,7 @@ std::string ReplayJsonReport(const ReplayOptions& o, const ReplayResult& r) {
   }
 
   j.Field("operations", r.ops_run);
-  j.Key("op_counts").BeginObject();
-  for (const auto& [k, n] : r.op_counts) j.Field(to_string(k), n);
-  j.EndObject();
-  j.Key("status_counts").BeginObject();
-  for (const auto& [s, n] : r.status_counts) j.Field(status_id(s), n);
-  j.EndObject();
+  WriteCountsJson(j, r.op_counts, r.status_counts);
   j.Field("host_refusals", r.host_refusals);
   j.Field("infer_resets", r.infer_resets);
   RewriteJson(j, "trims_as_resets", r.trims_as_resets);

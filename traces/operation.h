@@ -58,4 +58,15 @@ inline bool is_zone_management(OpKind k) {
          k == OpKind::kReset || k == OpKind::kOffline;
 }
 
+// The zone action of a zone-management kind (is_zone_management(k) must hold).
+inline ZoneAction zone_action_of(OpKind k) {
+  switch (k) {
+    case OpKind::kOpen: return ZoneAction::kOpen;
+    case OpKind::kClose: return ZoneAction::kClose;
+    case OpKind::kFinish: return ZoneAction::kFinish;
+    case OpKind::kReset: return ZoneAction::kReset;
+    default: return ZoneAction::kOffline;
+  }
+}
+
 }  // namespace zonesim

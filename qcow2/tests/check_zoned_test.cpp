@@ -136,7 +136,7 @@ TEST_CASE("refcount of the write-pointer table") {
   const check::Finding& f = *Find(freed, "zoned.wp_table_freed");
   CHECK(f.message.find("qemu-img check -r leaks") != std::string::npos);
   CHECK(f.message.find("Nothing is lost yet") != std::string::npos);
-  CHECK(f.message.find("table at " + check::Hex(l.meta) + " has refcount 0") != std::string::npos);
+  CHECK(f.message.find("table at " + Hex(l.meta) + " has refcount 0") != std::string::npos);
   CHECK(Value(f, "zones") == 12);
   CHECK_FALSE(freed.has("refcount.too_low"));  // explained once, not as a bare refcount error
   // Freed and discarded: every entry reads zero.

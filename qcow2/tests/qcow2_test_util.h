@@ -89,6 +89,6 @@ inline std::unique_ptr<Qcow2Image> OpenOrFail(Env* env, const std::string& path,
   return img;
 }
 
-inline std::string Quote(const std::string& s) { return "'" + s + "'"; }
+inline std::string Quote(const std::string& s) { return testing::ShellQuote(s); }
 
 }  // namespace zonesim::qcow2test

@@ -5,22 +5,16 @@
 #include <doctest/doctest.h>
 
 #include "qcow2/tests/check_test_util.h"
+#include "sim/tests/zonesim_binary.h"
 
 namespace zonesim::checktest {
 namespace {
 
 using qcow2test::Quote;
 
-std::string Binary() {
-  const char* dir = std::getenv("ZONESIM_BINARY_DIR");
-  INFO("ZONESIM_BINARY_DIR is not set: run the tests through ctest");
-  REQUIRE(dir != nullptr);
-  const std::string path = std::string(dir) + "/sim/zonesim";
-  REQUIRE(std::filesystem::exists(path));
-  return path;
+int Zonesim(const std::string& args, std::string* out) {
+  return qcow2test::Run(Quote(testing::ZonesimBinary()) + " " + args, out);
 }
-
-int Zonesim(const std::string& args, std::string* out) { return qcow2test::Run(Quote(Binary()) + " " + args, out); }
 
 bool Has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 

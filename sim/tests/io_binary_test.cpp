@@ -17,49 +17,13 @@
 #include "model/edge_coverage.h"
 #include "sim/image_setup.h"
 #include "sim/tests/io_golden_util.h"
+#include "sim/tests/zonesim_binary.h"
 
 namespace zonesim {
 namespace {
 
-std::string Binary() {
-  const char* dir = std::getenv("ZONESIM_BINARY_DIR");
-  INFO("ZONESIM_BINARY_DIR is not set: run the tests through ctest");
-  REQUIRE(dir != nullptr);
-  return std::string(dir) + "/sim/zonesim";
-}
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs `zonesim ARGS [< stdin_file]`, capturing stdout and stderr.
-Result RunZonesim(const std::vector<std::string>& args, const std::string& stdin_file = "") {
-  testing::TestDir dir;
-  REQUIRE(dir.ok());
-  std::string cmd = Quote(Binary());
-  for (const std::string& a : args) cmd += " " + Quote(a);
-  cmd += " < " + (stdin_file.empty() ? std::string("/dev/null") : Quote(stdin_file));
-  cmd += " 2> " + Quote(dir.path() + "/stderr");
-  Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int w = pclose(p);
-  REQUIRE(WIFEXITED(w));
-  r.status = WEXITSTATUS(w);
-  r.err = testing::ReadTextFile(dir.path() + "/stderr");
-  return r;
-}
+using Result = testing::ZonesimRun;
+using testing::RunZonesim;
 
 const std::string kSpec =
     "size=8M,zone_size=1M,zone_capacity=1M,conventional_zones=0,max_open_zones=1,"

@@ -20,6 +20,7 @@
 #include "sim/image_setup.h"
 #include "sim/replay.h"
 #include "sim/replay_device.h"
+#include "sim/tests/zonesim_binary.h"
 
 namespace zonesim::replaytest {
 
@@ -34,13 +35,6 @@ inline std::string Fixture(const std::string& name) { return SourceDir() + "/tra
 
 // The real traces in ../shared/traces, or "" when this checkout has none.
 inline std::string SharedTraces() { return testing::SharedTracesDir(); }
-
-inline std::string Binary() {
-  const char* dir = std::getenv("ZONESIM_BINARY_DIR");
-  INFO("ZONESIM_BINARY_DIR is not set: run the tests through ctest");
-  REQUIRE(dir != nullptr);
-  return std::string(dir) + "/sim/zonesim";
-}
 
 inline std::string ReadFile(const std::string& path) { return testing::ReadFileText(path); }
 
@@ -84,37 +78,8 @@ inline uint64_t OpCount(const ReplayResult& r, OpKind k) {
   return it == r.op_counts.end() ? 0 : it->second;
 }
 
-struct RunResult {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-inline std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-// Runs `zonesim ARGS`, capturing stdout and stderr (stdin from /dev/null).
-inline RunResult RunZonesim(const std::vector<std::string>& args) {
-  testing::TestDir dir;
-  REQUIRE(dir.ok());
-  std::string cmd = Quote(Binary());
-  for (const std::string& a : args) cmd += " " + Quote(a);
-  cmd += " < /dev/null 2> " + Quote(dir.path() + "/stderr");
-  RunResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int w = pclose(p);
-  REQUIRE(WIFEXITED(w));
-  r.status = WEXITSTATUS(w);
-  r.err = ReadFile(dir.path() + "/stderr");
-  return r;
-}
+using RunResult = testing::ZonesimRun;
+using testing::RunZonesim;
 
 inline bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

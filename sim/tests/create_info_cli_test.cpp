@@ -2,7 +2,6 @@
 // ($ZONESIM_BINARY_DIR/sim/zonesim, set by ctest): options in both qemu-img
 // spellings, refusals that leave no file behind, no overwrite without --force,
 // --from conversion of a plain image, and info never modifying the file.
-// Skips (with a message) when the binary is not there.
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
@@ -11,22 +10,12 @@
 #include <sstream>
 
 #include "qcow2/tests/zoned_image_fixture.h"
+#include "sim/tests/zonesim_binary.h"
 
 namespace zonesim::test {
 namespace {
 
-std::string Binary() {
-  const char* dir = std::getenv("ZONESIM_BINARY_DIR");
-  if (dir == nullptr) return "";
-  std::string path = std::string(dir) + "/sim/zonesim";
-  return std::filesystem::exists(path) ? path : "";
-}
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+using testing::ShellQuote;
 
 struct Result {
   int code = -1;
@@ -42,7 +31,7 @@ std::string Slurp(const std::string& path) {
 
 Result Run(const testing::TestDir& dir, const std::string& args) {
   const std::string out = dir.File("stdout.txt"), err = dir.File("stderr.txt");
-  std::string cmd = Quote(Binary()) + " " + args + " >" + Quote(out) + " 2>" + Quote(err);
+  std::string cmd = ShellQuote(testing::ZonesimBinary()) + " " + args + " >" + ShellQuote(out) + " 2>" + ShellQuote(err);
   int raw = std::system(cmd.c_str());
   Result r;
   r.code = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -55,24 +44,17 @@ bool Contains(const std::string& hay, const std::string& needle) {
   return hay.find(needle) != std::string::npos;
 }
 
-#define SKIP_WITHOUT_BINARY()                                                   \
-  if (Binary().empty()) {                                                       \
-    MESSAGE("skipped: $ZONESIM_BINARY_DIR/sim/zonesim not built");              \
-    return;                                                                     \
-  }
-
 TEST_CASE("cli: create with the latest option spelling, then info") {
-  SKIP_WITHOUT_BINARY();
   testing::TestDir dir;
   const std::string img = dir.File("a.qcow2");
-  Result r = Run(dir, "create " + Quote(img) +
+  Result r = Run(dir, "create " + ShellQuote(img) +
                           " -o size=768M -o zone.mode=host-managed -o zone.size=64M"
                           " -o zone.capacity=48M -o zone.conventional_zones=2"
                           " -o zone.max_open_zones=4,zone.max_active_zones=6"
                           " -o zone.max_append_bytes=131072");
   INFO(r.err);
   REQUIRE(r.code == 0);
-  Result info = Run(dir, "info --json " + Quote(img));
+  Result info = Run(dir, "info --json " + ShellQuote(img));
   INFO(info.err);
   REQUIRE(info.code == 0);
   CHECK(Contains(info.out, "\"virtual_size\": 805306368"));
@@ -87,22 +69,21 @@ TEST_CASE("cli: create with the latest option spelling, then info") {
   CHECK(Contains(info.out, "\"max_append_bytes\": 131072"));
   CHECK(Contains(info.out, "\"NOT_WP\": 2"));
   CHECK(Contains(info.out, "\"EMPTY\": 10"));
-  Result text = Run(dir, "info " + Quote(img));
+  Result text = Run(dir, "info " + ShellQuote(img));
   REQUIRE(text.code == 0);
   CHECK(Contains(text.out, "layout: latest"));
   CHECK(Contains(text.out, "zones: 12 (2 conventional, 10 sequential)"));
 }
 
 TEST_CASE("cli: create with the older spelling, v5 layout, defaults and limits stored as 0") {
-  SKIP_WITHOUT_BINARY();
   testing::TestDir dir;
   const std::string img = dir.File("b.qcow2");
-  Result r = Run(dir, "create " + Quote(img) +
+  Result r = Run(dir, "create " + ShellQuote(img) +
                           " -o size=1G,zone_model=host-managed,max_open_zones=4,max_active_zones=4"
                           " --layout v5 --cluster-size 4K");
   INFO(r.err);
   REQUIRE(r.code == 0);
-  Result info = Run(dir, "info --json " + Quote(img));
+  Result info = Run(dir, "info --json " + ShellQuote(img));
   REQUIRE(info.code == 0);
   CHECK(Contains(info.out, "\"layout\": \"v5\""));
   CHECK(Contains(info.out, "\"cluster_size\": 4096"));
@@ -115,7 +96,6 @@ TEST_CASE("cli: create with the older spelling, v5 layout, defaults and limits s
 }
 
 TEST_CASE("cli: bad options are refused with both values named and no file left behind") {
-  SKIP_WITHOUT_BINARY();
   testing::TestDir dir;
   const std::string img = dir.File("bad.qcow2");
   struct Case {
@@ -141,7 +121,7 @@ TEST_CASE("cli: bad options are refused with both values named and no file left 
   };
   for (const Case& c : cases) {
     CAPTURE(c.opts);
-    Result r = Run(dir, "create " + Quote(img) + " " + c.opts);
+    Result r = Run(dir, "create " + ShellQuote(img) + " " + c.opts);
     CHECK(r.code != 0);
     CHECK(r.out.empty());
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);  // one line
@@ -149,35 +129,33 @@ TEST_CASE("cli: bad options are refused with both values named and no file left 
     CHECK_FALSE(std::filesystem::exists(img));
   }
   CHECK(Run(dir, "create").code == 2);
-  CHECK(Run(dir, "create --bogus " + Quote(img)).code == 2);
+  CHECK(Run(dir, "create --bogus " + ShellQuote(img)).code == 2);
   CHECK_FALSE(std::filesystem::exists(img));
 }
 
 TEST_CASE("cli: an existing file is not overwritten without --force") {
-  SKIP_WITHOUT_BINARY();
   testing::TestDir dir;
   const std::string img = dir.File("c.qcow2");
-  REQUIRE(Run(dir, "create " + Quote(img) + " -o size=64M,zone.size=4M").code == 0);
+  REQUIRE(Run(dir, "create " + ShellQuote(img) + " -o size=64M,zone.size=4M").code == 0);
   const std::vector<uint8_t> before = FileBytes(Env::Default(), img);
-  Result r = Run(dir, "create " + Quote(img) + " -o size=128M,zone.size=8M");
+  Result r = Run(dir, "create " + ShellQuote(img) + " -o size=128M,zone.size=8M");
   CHECK(r.code == 1);
   CHECK(Contains(r.err, "--force"));
   CHECK(FileBytes(Env::Default(), img) == before);
   // A refused option with --force leaves the old file alone too.
-  r = Run(dir, "create " + Quote(img) + " --force -o size=128M,zone.size=3M");
+  r = Run(dir, "create " + ShellQuote(img) + " --force -o size=128M,zone.size=3M");
   CHECK(r.code == 2);
   CHECK(FileBytes(Env::Default(), img) == before);
-  r = Run(dir, "create " + Quote(img) + " --force -o size=128M,zone.size=8M");
+  r = Run(dir, "create " + ShellQuote(img) + " --force -o size=128M,zone.size=8M");
   CHECK(r.code == 0);
-  Result info = Run(dir, "info --json " + Quote(img));
+  Result info = Run(dir, "info --json " + ShellQuote(img));
   CHECK(Contains(info.out, "\"virtual_size\": 134217728"));
 }
 
 TEST_CASE("cli: info is read-only and reports recovered conditions") {
-  SKIP_WITHOUT_BINARY();
   testing::TestDir dir;
   const std::string img = dir.File("d.qcow2");
-  REQUIRE(Run(dir, "create " + Quote(img) +
+  REQUIRE(Run(dir, "create " + ShellQuote(img) +
                        " -o size=1M,zone.size=64K,zone.max_append_bytes=4K,zone.max_active_zones=2")
               .code == 0);
   {
@@ -196,36 +174,35 @@ TEST_CASE("cli: info is read-only and reports recovered conditions") {
     REQUIRE(q->Flush().ok());
   }
   const std::vector<uint8_t> before = FileBytes(Env::Default(), img);
-  Result r = Run(dir, "info --json " + Quote(img));
+  Result r = Run(dir, "info --json " + ShellQuote(img));
   INFO(r.err);
   REQUIRE(r.code == 0);
   CHECK(Contains(r.out, "\"CLOSED\": 3"));
   CHECK(Contains(r.out, "\"FULL\": 1"));
   CHECK(Contains(r.out, "\"EMPTY\": 12"));
   CHECK(Contains(r.out, "max_active_zones 2"));  // the recovery warning
-  r = Run(dir, "info " + Quote(img));
+  r = Run(dir, "info " + ShellQuote(img));
   CHECK(Contains(r.out, "zone conditions after recovery: NOT_WP 0 EMPTY 12 CLOSED 3 FULL 1"));
   CHECK(Contains(r.out, "warning:"));
   CHECK(FileBytes(Env::Default(), img) == before);
   // Missing file, not an image, extra arguments.
-  CHECK(Run(dir, "info " + Quote(dir.File("nope.qcow2"))).code == 1);
+  CHECK(Run(dir, "info " + ShellQuote(dir.File("nope.qcow2"))).code == 1);
   {
     std::ofstream junk(dir.File("junk.bin"));
     junk << "this is not a qcow2 image at all";
   }
-  Result j = Run(dir, "info " + Quote(dir.File("junk.bin")));
+  Result j = Run(dir, "info " + ShellQuote(dir.File("junk.bin")));
   CHECK(j.code == 1);
   CHECK(std::count(j.err.begin(), j.err.end(), '\n') == 1);
   CHECK(Run(dir, "info").code == 2);
-  CHECK(Run(dir, "info --frob " + Quote(img)).code == 2);
+  CHECK(Run(dir, "info --frob " + ShellQuote(img)).code == 2);
 }
 
 TEST_CASE("cli: --from converts a plain image, zones with data become FULL") {
-  SKIP_WITHOUT_BINARY();
   testing::TestDir dir;
   Env* env = Env::Default();
   const std::string plain = dir.File("plain.qcow2"), zoned = dir.File("zoned.qcow2");
-  REQUIRE(Run(dir, "create " + Quote(plain) + " -o size=1M,zone.mode=none --cluster-size 4K").code == 0);
+  REQUIRE(Run(dir, "create " + ShellQuote(plain) + " -o size=1M,zone.mode=none --cluster-size 4K").code == 0);
   {
     std::unique_ptr<Qcow2Image> q;
     REQUIRE(Qcow2Image::Open(env, plain, false, &q).ok());
@@ -239,14 +216,14 @@ TEST_CASE("cli: --from converts a plain image, zones with data become FULL") {
     REQUIRE(q->Flush().ok());
   }
   const std::vector<uint8_t> src_before = FileBytes(env, plain);
-  Result r = Run(dir, "create " + Quote(zoned) + " --from " + Quote(plain) +
+  Result r = Run(dir, "create " + ShellQuote(zoned) + " --from " + ShellQuote(plain) +
                           " -o zone.size=64K,zone.capacity=48K,zone.conventional_zones=1"
                           ",zone.max_append_bytes=4K");
   INFO(r.err);
   REQUIRE(r.code == 0);
   CHECK(Contains(r.out, "2 zones with data FULL, 13 EMPTY"));
   CHECK(FileBytes(env, plain) == src_before);  // the source is never modified
-  Result info = Run(dir, "info --json " + Quote(zoned));
+  Result info = Run(dir, "info --json " + ShellQuote(zoned));
   CHECK(Contains(info.out, "\"FULL\": 2"));
   CHECK(Contains(info.out, "\"EMPTY\": 13"));
   auto zi = OpenImage(env, zoned, profile_params(Profile::kLinux));
@@ -260,7 +237,7 @@ TEST_CASE("cli: --from converts a plain image, zones with data become FULL") {
 
   // Data past a zone's capacity would become unreadable: refused, no file.
   const std::string plain2 = dir.File("plain2.qcow2"), out2 = dir.File("out2.qcow2");
-  REQUIRE(Run(dir, "create " + Quote(plain2) + " -o size=1M,zone.mode=none").code == 0);
+  REQUIRE(Run(dir, "create " + ShellQuote(plain2) + " -o size=1M,zone.mode=none").code == 0);
   {
     std::unique_ptr<Qcow2Image> q;
     REQUIRE(Qcow2Image::Open(env, plain2, false, &q).ok());
@@ -268,39 +245,36 @@ TEST_CASE("cli: --from converts a plain image, zones with data become FULL") {
     REQUIRE(q->Write((2 << 16) + (56 << 10), 512, d.data()).ok());
     REQUIRE(q->Flush().ok());
   }
-  r = Run(dir, "create " + Quote(out2) + " --from " + Quote(plain2) +
+  r = Run(dir, "create " + ShellQuote(out2) + " --from " + ShellQuote(plain2) +
                    " -o zone.size=64K,zone.capacity=48K,zone.max_append_bytes=4K");
   CHECK(r.code != 0);
   CHECK(Contains(r.err, "zone 2"));
   CHECK_FALSE(std::filesystem::exists(out2));
   // A size that disagrees with the source, an already zoned source, same file.
-  r = Run(dir, "create " + Quote(out2) + " --from " + Quote(plain) +
+  r = Run(dir, "create " + ShellQuote(out2) + " --from " + ShellQuote(plain) +
                    " -o size=2M,zone.size=64K,zone.max_append_bytes=4K");
   CHECK(r.code == 2);
   CHECK(Contains(r.err, "2097152"));
   CHECK(Contains(r.err, "1048576"));
   CHECK_FALSE(std::filesystem::exists(out2));
-  r = Run(dir, "create " + Quote(out2) + " --from " + Quote(zoned) +
+  r = Run(dir, "create " + ShellQuote(out2) + " --from " + ShellQuote(zoned) +
                    " -o zone.size=64K,zone.max_append_bytes=4K");
   CHECK(r.code != 0);
   CHECK_FALSE(std::filesystem::exists(out2));
-  r = Run(dir, "create " + Quote(plain) + " --force --from " + Quote(plain) + " -o zone.size=64K");
+  r = Run(dir, "create " + ShellQuote(plain) + " --force --from " + ShellQuote(plain) + " -o zone.size=64K");
   CHECK(r.code == 2);
   CHECK(FileBytes(env, plain) == src_before);
 }
 
 TEST_CASE("cli: --from takes an image made by qemu-img") {
-  SKIP_WITHOUT_BINARY();
-  if (std::system("command -v qemu-img >/dev/null 2>&1") != 0) {
-    MESSAGE("skipped: qemu-img not installed");
-    return;
-  }
+  REQUIRE_MESSAGE(std::system("command -v qemu-img >/dev/null 2>&1") == 0,
+                  "qemu-img is required (scripts/install-deps.sh)");
   testing::TestDir dir;
   const std::string plain = dir.File("q.qcow2"), zoned = dir.File("qz.qcow2");
-  REQUIRE(std::system(("qemu-img create -q -f qcow2 " + Quote(plain) + " 4M").c_str()) == 0);
+  REQUIRE(std::system(("qemu-img create -q -f qcow2 " + ShellQuote(plain) + " 4M").c_str()) == 0);
   if (std::system("command -v qemu-io >/dev/null 2>&1") == 0)
-    REQUIRE(std::system(("qemu-io -c 'write -P 0x5a 1M 64K' " + Quote(plain) + " >/dev/null").c_str()) == 0);
-  Result r = Run(dir, "create " + Quote(zoned) + " --from " + Quote(plain) +
+    REQUIRE(std::system(("qemu-io -c 'write -P 0x5a 1M 64K' " + ShellQuote(plain) + " >/dev/null").c_str()) == 0);
+  Result r = Run(dir, "create " + ShellQuote(zoned) + " --from " + ShellQuote(plain) +
                           " -o zone.size=1M,zone.max_append_bytes=64K");
   INFO(r.err);
   REQUIRE(r.code == 0);
