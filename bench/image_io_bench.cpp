@@ -29,9 +29,9 @@
 #include "bench/child_process.h"
 #include "bench/harness.h"
 #include "common/env.h"
-#include "qcow2/qcow2_image.h"
-#include "qcow2/zoned_image.h"
-#include "sim/image_setup.h"
+#include "qcow2/storage/qcow2_image.h"
+#include "qcow2/zoned/zoned_image.h"
+#include "sim/devices/image_setup.h"
 
 namespace zonesim::bench {
 namespace {

@@ -1,5 +1,5 @@
 // Section 5: lockstep checking, the figure that decides how long a fuzz
-// campaign takes. On the default fuzz device (sim/fuzz_campaign.h), with the
+// campaign takes. On the default fuzz device (sim/lockstep/fuzz_campaign.h), with the
 // seeded workload generator, per operation:
 //   lockstep     - generate, run on the model and on a zoned qcow2 image,
 //                  compare status, data and the full zone report (LockstepChecker)
@@ -13,13 +13,13 @@
 
 #include "bench/child_process.h"
 #include "bench/harness.h"
-#include "sim/fuzz_campaign.h"
-#include "sim/image_setup.h"
-#include "sim/lockstep.h"
-#include "sim/lockstep_setup.h"
-#include "sim/model_device.h"
-#include "sim/op_outcome.h"
-#include "sim/workload.h"
+#include "sim/lockstep/fuzz_campaign.h"
+#include "sim/devices/image_setup.h"
+#include "sim/lockstep/lockstep.h"
+#include "sim/devices/lockstep_setup.h"
+#include "sim/devices/model_device.h"
+#include "sim/exec/op_outcome.h"
+#include "sim/lockstep/workload.h"
 
 namespace zonesim::bench {
 namespace {

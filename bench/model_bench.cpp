@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "bench/harness.h"
-#include "model/device_config.h"
+#include "zoned/device_config.h"
 #include "model/zone_model.h"
 
 namespace zonesim::bench {

@@ -11,7 +11,7 @@
 // recovered per second, which must not fall as zones grow (linear, no worse).
 //
 // The scaling rows use the real file system without fdatasync (the Env of
-// fuzz campaigns, sim/lockstep_setup.h), so the figures are the CPU and
+// fuzz campaigns, sim/devices/lockstep_setup.h), so the figures are the CPU and
 // system-call cost of the zone layer; finish and reset each fdatasync the
 // image once, and the durable rows (full run only) show what that costs on
 // this machine's disk.
@@ -43,9 +43,9 @@
 #include "bench/child_process.h"
 #include "bench/harness.h"
 #include "common/env.h"
-#include "qcow2/zoned_image.h"
-#include "sim/image_setup.h"
-#include "sim/lockstep_setup.h"
+#include "qcow2/zoned/zoned_image.h"
+#include "sim/devices/image_setup.h"
+#include "sim/devices/lockstep_setup.h"
 
 namespace zonesim::bench {
 namespace {

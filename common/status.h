@@ -1,6 +1,6 @@
 // Status: the result of an operation that can fail for reasons outside the
 // zone state machine (I/O errors, malformed input, bad options), in the style
-// of LevelDB's Status. Zone-rule outcomes use ZoneStatus (model/zone_status.h).
+// of LevelDB's Status. Zone-rule outcomes use ZoneStatus (zoned/zone_status.h).
 #pragma once
 
 #include <string>

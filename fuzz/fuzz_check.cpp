@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/mem_env.h"
-#include "qcow2/image_check.h"
+#include "qcow2/check/image_check.h"
 
 using namespace zonesim;
 using namespace zonesim::check;

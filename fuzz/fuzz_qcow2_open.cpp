@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "common/mem_env.h"
-#include "model/device_config.h"
-#include "qcow2/qcow2_image.h"
-#include "qcow2/zoned_image.h"
+#include "zoned/device_config.h"
+#include "qcow2/storage/qcow2_image.h"
+#include "qcow2/zoned/zoned_image.h"
 
 using namespace zonesim;
 

@@ -1,4 +1,4 @@
-// libFuzzer: the script parser (traces/script.h). Besides not crashing, the
+// libFuzzer: the script parser (zoned/script.h). Besides not crashing, the
 // documented round trip must hold: every operation the parser produces is
 // formatted by FormatScriptLine into a line that parses back to the same
 // operation.
@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "traces/script.h"
+#include "zoned/script.h"
 
 using namespace zonesim;
 

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "common/status.h"
-#include "model/zone_types.h"
+#include "zoned/zone_types.h"
 
 namespace zonesim {
 

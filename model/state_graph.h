@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "model/device_config.h"
+#include "zoned/device_config.h"
 #include "model/edge_coverage.h"
-#include "model/zone_types.h"
+#include "zoned/zone_types.h"
 
 namespace zonesim {
 

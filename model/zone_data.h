@@ -2,7 +2,7 @@
 //
 // The model never stores written bytes: each extent says "bytes [offset,
 // offset + length) are bytes [payload_offset, ...) of this Payload request",
-// and reads regenerate them (model/payload.h). A zone that was never written
+// and reads regenerate them (zoned/payload.h). A zone that was never written
 // (or was reset) holds an empty vector, so unwritten zones cost nothing beyond
 // the vector header.
 //
@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/payload.h"
+#include "zoned/payload.h"
 
 namespace zonesim {
 

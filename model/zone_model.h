@@ -16,13 +16,13 @@
 #include <utility>
 #include <vector>
 
-#include "model/device_config.h"
+#include "zoned/device_config.h"
 #include "model/edge_coverage.h"
-#include "model/payload.h"
+#include "zoned/payload.h"
 #include "model/zone_data.h"
-#include "model/zone_status.h"
-#include "model/zone_report.h"
-#include "model/zone_types.h"
+#include "zoned/zone_status.h"
+#include "zoned/zone_report.h"
+#include "zoned/zone_types.h"
 
 namespace zonesim {
 

@@ -22,17 +22,17 @@
 
 #include "common/unsynced_env.h"
 #include "properties/rc_setup.h"
-#include "sim/image_setup.h"
-#include "sim/lockstep.h"
-#include "sim/model_device.h"
-#include "sim/op_outcome.h"
-#include "sim/qcow2_device.h"
-#include "traces/script.h"
+#include "sim/devices/image_setup.h"
+#include "sim/lockstep/lockstep.h"
+#include "sim/devices/model_device.h"
+#include "sim/exec/op_outcome.h"
+#include "sim/devices/qcow2_device.h"
+#include "zoned/script.h"
 
 namespace zonesim {
 
 // How RapidCheck prints a generated configuration in a counterexample.
-void showValue(const DeviceConfig& c, std::ostream& os) { os << format_device_config(c); }
+void showValue(const DeviceConfig& c, std::ostream& os) { os << FormatDeviceConfig(c); }
 
 namespace {
 
@@ -282,9 +282,9 @@ bool CheckProfile(Profile profile) {
     RC_PRE(config.Validate().ok());
     uint32_t cluster = *rc::gen::element<uint32_t>(4096, 65536);
     RC_TAG(config.max_open_zones, config.max_active_zones);
-    RC_LOG() << "config: " << format_device_config(config) << "\n"
+    RC_LOG() << "config: " << FormatDeviceConfig(config) << "\n"
              << "replay the commands below with: zonesim fuzz --config '"
-             << format_device_config(config) << "' --replay repro.script\n";
+             << FormatDeviceConfig(config) << "' --replay repro.script\n";
     static UnsyncedEnv env;
     TempDir dir;
     RC_ASSERT(dir.ok());

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "model/device_config.h"
+#include "zoned/device_config.h"
 #include "model/state_graph.h"
 #include "model/zone_model.h"
 
@@ -57,7 +57,7 @@ void showValue(const OpSpec& op, std::ostream& os) {
      << " pos=" << int(op.pos) << " seed=" << int(op.seed) << ")";
 }
 
-void showValue(const DeviceConfig& c, std::ostream& os) { os << format_device_config(c); }
+void showValue(const DeviceConfig& c, std::ostream& os) { os << FormatDeviceConfig(c); }
 
 }  // namespace zonesim
 

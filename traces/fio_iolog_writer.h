@@ -16,7 +16,7 @@
 #include <string>
 
 #include "common/status.h"
-#include "traces/operation.h"
+#include "zoned/operation.h"
 #include "traces/output_file.h"
 
 namespace zonesim {

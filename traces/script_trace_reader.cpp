@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include "traces/script.h"
+#include "zoned/script.h"
 #include "traces/text_scan.h"
 
 namespace zonesim {

@@ -1,4 +1,4 @@
-// ScriptTraceReader: a zonesim io script (traces/script.h, qemu-io's zone
+// ScriptTraceReader: a zonesim io script (zoned/script.h, qemu-io's zone
 // command dialect) read as a trace, one event per command line, parsed line
 // by line so a script of any length streams in constant memory. Blank and
 // comment-only lines yield no event. Commands are what the user submits, so

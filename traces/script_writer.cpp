@@ -1,10 +1,11 @@
 #include "traces/script_writer.h"
 
-#include "traces/script.h"
+#include "zoned/device_config.h"
+#include "zoned/script.h"
 
 namespace zonesim {
 
-Status ResolveZoneRange(const Operation& op, const ScriptWriterOptions& options, Operation* out) {
+Status ResolveScriptZoneRange(const Operation& op, const ScriptWriterOptions& options, Operation* out) {
   *out = op;
   if (!is_zone_management(op.kind)) return Status::Ok();
   if (op.length == kZoneRangeAll) {
@@ -17,11 +18,15 @@ Status ResolveZoneRange(const Operation& op, const ScriptWriterOptions& options,
     if (options.zone_size == 0) {
       return Status::InvalidArgument("a zone operation from a trace (no length) needs the zone size to be written as a script");
     }
-    out->length = options.zone_size;
-    // A smaller last zone ends at the device end (as sim/op_outcome.h's
-    // ResolveZoneRange resolves it for the devices).
-    if (options.device_size > op.offset && options.device_size - op.offset < out->length) {
-      out->length = options.device_size - op.offset;
+    if (options.device_size != 0 && op.offset < options.device_size) {
+      // The shared resolution knows a smaller last zone.
+      DeviceConfig geometry;
+      geometry.size = options.device_size;
+      geometry.zone_size = options.zone_size;
+      geometry.zone_capacity = options.zone_size;
+      *out = ResolveZoneRange(op, geometry);
+    } else {
+      out->length = options.zone_size;
     }
   }
   return Status::Ok();
@@ -45,7 +50,7 @@ Status ScriptWriter::Create(const std::string& path, const ScriptWriterOptions& 
 
 Status ScriptWriter::Write(const Operation& op) {
   Operation resolved;
-  Status s = ResolveZoneRange(op, options_, &resolved);
+  Status s = ResolveScriptZoneRange(op, options_, &resolved);
   if (!s.ok()) return s;
   ++written_;
   return file_->Append(FormatScriptLine(resolved) + "\n");

@@ -1,4 +1,4 @@
-// ScriptWriter: Operations as a zonesim io script (traces/script.h's
+// ScriptWriter: Operations as a zonesim io script (zoned/script.h's
 // FormatScriptLine, one command a line), so a trace can be replayed or
 // minimised with `zonesim io`. Zone operations from traces name no zone size
 // (operation.h: length 0 = one zone, kZoneRangeAll = every zone); the script
@@ -11,7 +11,7 @@
 #include <string>
 
 #include "common/status.h"
-#include "traces/operation.h"
+#include "zoned/operation.h"
 #include "traces/output_file.h"
 
 namespace zonesim {
@@ -22,9 +22,9 @@ struct ScriptWriterOptions {
   std::string comment;       // written as "# comment" on the first line when not empty
 };
 
-// The operation with trace-style zone ranges made explicit; InvalidArgument
-// if a size it needs is unknown.
-Status ResolveZoneRange(const Operation& op, const ScriptWriterOptions& options, Operation* out);
+// The operation with trace-style zone ranges made explicit (zoned/operation.h
+// ResolveZoneRange); InvalidArgument if a size it needs is unknown.
+Status ResolveScriptZoneRange(const Operation& op, const ScriptWriterOptions& options, Operation* out);
 
 class ScriptWriter {
  public:

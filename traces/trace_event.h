@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "traces/operation.h"
+#include "zoned/operation.h"
 
 namespace zonesim {
 

@@ -10,7 +10,7 @@
 #include "traces/blkparse_text_reader.h"
 #include "traces/blktrace_format.h"
 #include "traces/fio_iolog_reader.h"
-#include "traces/script.h"
+#include "zoned/script.h"
 #include "traces/script_trace_reader.h"
 #include "traces/text_scan.h"
 

@@ -8,7 +8,7 @@
 //   blkparse text    the first line that is not a '#' comment looks like a
 //                    blkparse trace line (MAJ,MIN CPU SEQ SEC.NSEC PID ...)
 //   zonesim script   the first line that is not blank or a comment parses as
-//                    a script command (traces/script.h)
+//                    a script command (zoned/script.h)
 // blktrace writes one file per CPU (NAME.blktrace.0, .1, ...). A path that is
 // not a file is taken as such a NAME prefix (with or without a trailing
 // ".blktrace") and expands to every NAME.blktrace.N file, sorted by N; several

@@ -22,7 +22,7 @@ enum class TraceFormat : uint8_t {
   kBlktrace,      // blktrace binary: per-CPU NAME.blktrace.N files or a blkparse -d dump
   kBlkparseText,  // blkparse's default text output
   kFioIolog,      // fio iolog version 2 or 3
-  kScript,        // zonesim io script (traces/script.h)
+  kScript,        // zonesim io script (zoned/script.h)
 };
 
 std::string_view to_string(TraceFormat f);

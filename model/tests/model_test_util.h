@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "model/device_config.h"
+#include "zoned/device_config.h"
 #include "model/zone_model.h"
 
 namespace zonesim::test {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/payload.h"
+#include "zoned/payload.h"
 
 namespace zonesim {
 namespace {

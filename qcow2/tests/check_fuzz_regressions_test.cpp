@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "common/mem_env.h"
-#include "qcow2/cluster_allocator.h"
+#include "qcow2/storage/cluster_allocator.h"
 #include "qcow2/tests/check_test_util.h"
 
 namespace zonesim::checktest {

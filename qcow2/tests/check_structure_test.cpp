@@ -6,7 +6,7 @@
 
 #include <set>
 
-#include "qcow2/check_rules.h"
+#include "qcow2/check/check_rules.h"
 #include "qcow2/tests/check_test_util.h"
 
 namespace zonesim::checktest {

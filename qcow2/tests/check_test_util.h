@@ -11,12 +11,12 @@
 
 #include "common/mem_env.h"
 #include "common/testing/test_files.h"
-#include "model/device_config.h"
-#include "qcow2/image_check.h"
-#include "qcow2/qcow2_format.h"
-#include "qcow2/qcow2_image.h"
+#include "zoned/device_config.h"
+#include "qcow2/check/image_check.h"
+#include "qcow2/storage/qcow2_format.h"
+#include "qcow2/storage/qcow2_image.h"
 #include "qcow2/tests/qcow2_test_util.h"
-#include "qcow2/zoned_image.h"
+#include "qcow2/zoned/zoned_image.h"
 
 namespace zonesim::checktest {
 

@@ -4,7 +4,7 @@
 // explained; --strict adds the ambiguities; --repair restores what it can.
 #include <doctest/doctest.h>
 
-#include "qcow2/check_context.h"
+#include "qcow2/check/check_context.h"
 #include "qcow2/tests/check_test_util.h"
 
 namespace zonesim::checktest {

@@ -14,7 +14,7 @@
 
 #include "common/fault_injection_env.h"
 #include "common/mem_env.h"
-#include "qcow2/qcow2_format.h"
+#include "qcow2/storage/qcow2_format.h"
 #include "qcow2/tests/qcow2_test_util.h"
 
 namespace zonesim {

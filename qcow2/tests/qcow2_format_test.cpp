@@ -6,9 +6,9 @@
 
 #include <cstring>
 
-#include "qcow2/compressed_cluster.h"
-#include "qcow2/qcow2_format.h"
-#include "qcow2/zoned_extension.h"
+#include "qcow2/storage/compressed_cluster.h"
+#include "qcow2/storage/qcow2_format.h"
+#include "qcow2/storage/zoned_extension.h"
 
 namespace zonesim {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <regex>
 
-#include "qcow2/qcow2_format.h"
+#include "qcow2/storage/qcow2_format.h"
 #include "qcow2/tests/qcow2_test_util.h"
 
 namespace zonesim {

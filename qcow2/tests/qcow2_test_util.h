@@ -18,7 +18,7 @@
 #include "common/env.h"
 #include "common/testing/test_files.h"
 #include "common/status.h"
-#include "qcow2/qcow2_image.h"
+#include "qcow2/storage/qcow2_image.h"
 
 namespace zonesim::qcow2test {
 

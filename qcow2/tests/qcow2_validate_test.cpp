@@ -9,7 +9,7 @@
 #include <functional>
 
 #include "common/mem_env.h"
-#include "qcow2/qcow2_format.h"
+#include "qcow2/storage/qcow2_format.h"
 #include "qcow2/tests/qcow2_test_util.h"
 
 namespace zonesim {

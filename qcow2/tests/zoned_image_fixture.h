@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "common/env.h"
-#include "model/device_config.h"
-#include "qcow2/qcow2_image.h"
-#include "qcow2/zone_config.h"
+#include "zoned/device_config.h"
+#include "qcow2/storage/qcow2_image.h"
+#include "qcow2/zoned/zone_config.h"
 #include "common/testing/test_files.h"
-#include "qcow2/zoned_image.h"
+#include "qcow2/zoned/zoned_image.h"
 
 namespace zonesim::test {
 

@@ -2,8 +2,8 @@
 // conditions, victim choice per policy, dirty tracking.
 #include <doctest/doctest.h>
 
-#include "qcow2/zone_list.h"
-#include "qcow2/zone_table.h"
+#include "qcow2/zoned/zone_list.h"
+#include "qcow2/zoned/zone_table.h"
 
 namespace zonesim {
 namespace {

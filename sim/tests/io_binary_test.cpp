@@ -13,9 +13,9 @@
 
 #include "common/testing/test_files.h"
 #include "common/env.h"
-#include "model/device_config.h"
+#include "zoned/device_config.h"
 #include "model/edge_coverage.h"
-#include "sim/image_setup.h"
+#include "sim/devices/image_setup.h"
 #include "sim/tests/io_golden_util.h"
 #include "sim/tests/zonesim_binary.h"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/device.h"
+#include "zoned/device.h"
 
 namespace zonesim::testing {
 

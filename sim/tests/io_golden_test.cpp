@@ -12,13 +12,13 @@
 
 #include "common/testing/test_files.h"
 #include "common/env.h"
-#include "model/device_config.h"
-#include "sim/image_setup.h"
-#include "sim/io_runner.h"
-#include "sim/model_device.h"
-#include "sim/qcow2_device.h"
+#include "zoned/device_config.h"
+#include "sim/devices/image_setup.h"
+#include "sim/exec/io_runner.h"
+#include "sim/devices/model_device.h"
+#include "sim/devices/qcow2_device.h"
 #include "sim/tests/io_golden_util.h"
-#include "traces/script.h"
+#include "zoned/script.h"
 
 namespace zonesim {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/testing/test_files.h"
-#include "traces/script.h"
+#include "zoned/script.h"
 
 namespace zonesim::testing {
 

@@ -6,11 +6,11 @@
 #include <sstream>
 #include <string>
 
-#include "model/device_config.h"
-#include "sim/io_runner.h"
-#include "sim/model_device.h"
+#include "zoned/device_config.h"
+#include "sim/exec/io_runner.h"
+#include "sim/devices/model_device.h"
 #include "sim/tests/io_fake_device.h"
-#include "traces/script.h"
+#include "zoned/script.h"
 
 namespace zonesim {
 namespace {

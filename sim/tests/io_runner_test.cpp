@@ -5,10 +5,10 @@
 #include <sstream>
 #include <string>
 
-#include "model/zone_status.h"
-#include "sim/io_runner.h"
+#include "zoned/zone_status.h"
+#include "sim/exec/io_runner.h"
 #include "sim/tests/io_fake_device.h"
-#include "traces/script.h"
+#include "zoned/script.h"
 
 namespace zonesim {
 namespace {

@@ -1,4 +1,4 @@
-// The qemu-io script dialect (traces/script.h): every command, both spellings,
+// The qemu-io script dialect (zoned/script.h): every command, both spellings,
 // sizes, options, comments, round trips, and every parse error.
 #include <doctest/doctest.h>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "traces/script.h"
+#include "zoned/script.h"
 
 namespace zonesim {
 namespace {

@@ -1,11 +1,11 @@
-// The Device adapter over a zoned qcow2 image (sim/qcow2_device.cpp):
+// The Device adapter over a zoned qcow2 image (sim/devices/qcow2_device.cpp):
 // payload materialisation and every power-cycle policy, with READ ONLY and
 // OFFLINE zones carried across the reopen.
 #include <doctest/doctest.h>
 
 #include "common/testing/test_files.h"
 #include "qcow2/tests/zoned_image_fixture.h"
-#include "sim/qcow2_device.h"
+#include "sim/devices/qcow2_device.h"
 
 namespace zonesim::test {
 namespace {

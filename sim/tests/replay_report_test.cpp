@@ -3,7 +3,7 @@
 // it) and the violation summary's ordering and limits.
 #include <doctest/doctest.h>
 
-#include "sim/replay_report.h"
+#include "sim/replay/replay_report.h"
 #include "sim/tests/replay_test_util.h"
 
 namespace zonesim {

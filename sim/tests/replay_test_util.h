@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "common/testing/test_files.h"
-#include "sim/image_setup.h"
-#include "sim/replay.h"
-#include "sim/replay_device.h"
+#include "sim/devices/image_setup.h"
+#include "sim/replay/replay.h"
+#include "sim/replay/replay_device.h"
 #include "sim/tests/zonesim_binary.h"
 
 namespace zonesim::replaytest {

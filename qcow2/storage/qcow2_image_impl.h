@@ -1,0 +1,91 @@
+// Internal state of Qcow2Image, shared by qcow2_image.cpp (open, validation,
+// write pointers), qcow2_create.cpp (create, header rewrite) and
+// qcow2_io.cpp (guest reads, writes, discards through L1/L2).
+//
+// Caches: the L1 table lives in memory whole; L2 tables and refcount blocks
+// are cached and written through (every change reaches the file before the
+// call returns), so a cache can be dropped at any moment without losing
+// anything and a crash can only lose what the file never received.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/env.h"
+#include "qcow2/storage/cluster_allocator.h"
+#include "qcow2/storage/qcow2_format.h"
+#include "qcow2/storage/qcow2_image.h"
+#include "qcow2/storage/qcow2_validate.h"
+
+namespace zonesim {
+
+struct Qcow2Image::Impl {
+  Env* env = nullptr;
+  std::string path;
+  std::unique_ptr<File> file;
+  bool read_only = true;
+
+  qcow2::Header header;
+  std::vector<qcow2::HeaderExtension> extensions;  // as found, unknown ones included, in order
+  uint64_t header_area_length = 0;                 // bytes of header + extensions at open
+
+  uint32_t cluster_bits = 16;
+  uint64_t cluster_size = 65536;
+  uint64_t l2_entries = 8192;  // entries per L2 table
+
+  std::vector<uint64_t> l1;  // decoded L1 table (l1_size entries)
+  std::unique_ptr<qcow2::ClusterAllocator> alloc;
+  std::unordered_map<uint64_t, std::vector<uint64_t>> l2_cache;  // by host offset
+
+  std::optional<ZonedExtension> zoned;
+  std::vector<std::string> warnings;
+
+  uint64_t known_file_size = 0;  // refreshed when a read would pass it
+
+  // Reused buffers, so steady-state I/O allocates nothing.
+  std::vector<uint8_t> scratch;       // one cluster being assembled
+  std::vector<uint8_t> zeros;         // one cluster of zeros
+  std::vector<uint8_t> compressed;    // compressed input
+  std::vector<uint8_t> decompressed;  // the last decompressed cluster
+  uint64_t decompressed_entry = 0;    // its L2 entry (0 = none cached)
+  std::vector<uint8_t> entry_buf;     // encoded L2 entries
+  std::vector<uint8_t> l2_raw;        // an L2 table being loaded
+  std::vector<uint64_t> old_entries;  // L2 entries replaced by a write
+
+  // ---- qcow2_io.cpp ----
+  Status GetL2(uint64_t host, std::vector<uint64_t>** table);
+  Status LookupEntry(uint64_t guest_cluster, uint64_t* entry);
+  Status CheckEntry(uint64_t entry, uint64_t guest_cluster);
+  Status Decompress(uint64_t entry, uint64_t guest_cluster);
+  Status OldContent(uint64_t entry, uint64_t guest_cluster, uint8_t* out);
+  Status EnsureL2(uint64_t l1_index, uint64_t* l2_host);
+  Status WriteL2Entries(uint64_t l2_host, uint64_t first, uint64_t count);
+  Status ReleaseEntry(uint64_t entry);
+  Status WriteInL2(uint64_t l2_host, uint64_t offset, uint64_t length, const uint8_t* data);
+  Status WriteNewRun(uint64_t l2_host, uint64_t g0, uint64_t g1, uint64_t begin, uint64_t end, const uint8_t* src);
+  Status DiscardInL2(uint64_t l1_index, uint64_t first_cluster, uint64_t end_cluster);
+  bool OverlapsFixedMetadata(uint64_t host_begin, uint64_t host_end) const;
+  Status DoRead(uint64_t offset, uint64_t length, uint8_t* out);
+  Status DoWrite(uint64_t offset, uint64_t length, const uint8_t* data);
+  Status DoDiscard(uint64_t offset, uint64_t length);
+
+  // ---- qcow2_image.cpp ----
+  Status Load(bool read_only);
+  Status LoadL1();
+  Status LoadZoned(const qcow2::HeaderExtension& ext);
+  Status CheckZonedmetaOwnership();
+  std::vector<qcow2::FileRange> FixedMetadata() const;
+  Status CheckRange(uint64_t offset, uint64_t length, const char* op) const;
+};
+
+// qcow2_create.cpp: the header cluster's content for `h` and `exts` (the
+// feature name table is filled in by this function: the full table if it
+// fits, else the incompatible bits only). Fails if it does not fit one cluster.
+Status BuildHeaderArea(qcow2::Header h, std::vector<qcow2::HeaderExtension> exts, uint64_t cluster_size,
+                       std::vector<uint8_t>* out);
+
+}  // namespace zonesim

@@ -1,0 +1,59 @@
+#include "qcow2/zoned/zone_config.h"
+
+#include <string>
+
+namespace zonesim {
+
+DeviceConfig ConfigFromExtension(const ZonedExtension& ext, uint64_t virtual_size,
+                                 const ZoneParams& params) {
+  DeviceConfig c;
+  c.block_size = kImageBlockSize;
+  c.size = virtual_size;
+  c.zone_size = ext.zone_size;
+  c.zone_capacity = ext.zone_capacity;
+  c.conventional_zones = ext.conventional_zones;
+  c.max_open_zones = ext.max_open_zones;
+  c.max_active_zones = ext.max_active_zones;
+  c.max_append_bytes = ext.max_append_bytes;
+  c.params = params;
+  return c;
+}
+
+ZonedExtension ExtensionFromConfig(const DeviceConfig& config, ZonedLayout layout) {
+  ZonedExtension ext;
+  ext.zoned = 1;
+  ext.zone_size = config.zone_size;
+  ext.zone_capacity = config.zone_capacity;
+  ext.conventional_zones = config.conventional_zones;
+  ext.nr_zones = config.nr_zones();
+  uint32_t seq = config.sequential_zones();
+  // qcow2-zoned.md: "A limit equal to the number of sequential zones means
+  // 'no limit' and is stored as 0."
+  ext.max_open_zones = config.max_open_zones == seq ? 0 : config.max_open_zones;
+  ext.max_active_zones = config.max_active_zones == seq ? 0 : config.max_active_zones;
+  ext.max_append_bytes = config.max_append_bytes;
+  ext.zonedmeta_size = uint64_t{ext.nr_zones} * 8;
+  ext.zonedmeta_offset = 0;
+  ext.layout = layout;
+  return ext;
+}
+
+Status ValidateForImage(const DeviceConfig& config, ZonedLayout layout) {
+  if (config.zone_size == 0 || (config.zone_size & (config.zone_size - 1)) != 0)
+    return Status::InvalidArgument("zone.size " + std::to_string(config.zone_size) +
+                                   " is not a power of two");
+  if (layout == ZonedLayout::kV5) {
+    const uint64_t u32_max = UINT32_MAX;
+    if (config.zone_size > u32_max)
+      return Status::InvalidArgument("zone.size " + std::to_string(config.zone_size) +
+                                     " does not fit the v5 layout's 32-bit field (max " +
+                                     std::to_string(u32_max) + ")");
+    if (config.zone_capacity > u32_max)
+      return Status::InvalidArgument("zone.capacity " + std::to_string(config.zone_capacity) +
+                                     " does not fit the v5 layout's 32-bit field (max " +
+                                     std::to_string(u32_max) + ")");
+  }
+  return Status::Ok();
+}
+
+}  // namespace zonesim

@@ -1,0 +1,105 @@
+#include "qcow2/zoned/zone_table.h"
+
+namespace zonesim {
+
+void ZoneTable::Init(const DeviceConfig& config) {
+  uint32_t n = config.nr_zones();
+  zones_.assign(n, ZoneRecord{});
+  for (uint32_t z = 0; z < n; ++z) {
+    zones_[z].cond = config.is_conventional(z) ? ZoneCondition::kNotWp : ZoneCondition::kEmpty;
+    zones_[z].wp = zones_[z].persisted_wp = config.zone_start(z);
+  }
+  implicit_open_.Resize(n);
+  explicit_open_.Resize(n);
+  closed_.Resize(n);
+  dirty_.Resize(n);
+  first_sequential_ = config.conventional_zones;
+  cursor_ = first_sequential_;
+  write_seq_ = 0;
+}
+
+ZoneList* ZoneTable::list_for(ZoneCondition c) {
+  switch (c) {
+    case ZoneCondition::kImplicitOpen: return &implicit_open_;
+    case ZoneCondition::kExplicitOpen: return &explicit_open_;
+    case ZoneCondition::kClosed: return &closed_;
+    default: return nullptr;
+  }
+}
+
+void ZoneTable::SetCondition(uint32_t z, ZoneCondition c) {
+  ZoneRecord& r = zones_[z];
+  if (r.cond == c) return;
+  if (ZoneList* from = list_for(r.cond)) from->Remove(z);
+  if (ZoneList* to = list_for(c)) to->PushBack(z);
+  r.cond = c;
+}
+
+ZoneCounts ZoneTable::counts() const {
+  ZoneCounts c;
+  c.implicit_open = implicit_open_.size();
+  c.explicit_open = explicit_open_.size();
+  c.closed = closed_.size();
+#ifdef ZONESIM_MUTANT_FORGET_CLOSED_ACTIVE
+  // A deliberately broken build (cmake -DZONESIM_MUTANT=forget_closed_active)
+  // that shows the checker catching a classic emulator bug: closed zones not
+  // counted against the active limit.
+  c.closed = 0;
+#endif
+  return c;
+}
+
+std::optional<uint32_t> ZoneTable::PickVictim(ImplicitClosePolicy policy) const {
+  if (implicit_open_.empty()) return std::nullopt;
+  const uint32_t none = ZoneList::kNone;
+  switch (policy) {
+    case ImplicitClosePolicy::kFail:
+      return std::nullopt;
+    case ImplicitClosePolicy::kAny:           // a concrete run picks like `oldest`
+    case ImplicitClosePolicy::kOldestOpened:  // QEMU: head of the implicitly-open list
+      return implicit_open_.front();
+    case ImplicitClosePolicy::kAnyVictim:    // a concrete run picks like `lowest_index`
+    case ImplicitClosePolicy::kLowestIndex: {  // scsi_debug, tcmu-runner
+      uint32_t best = none;
+      for (uint32_t z = implicit_open_.front(); z != none; z = implicit_open_.next(z))
+        if (z < best) best = z;
+      return best;
+    }
+    case ImplicitClosePolicy::kRoundRobin: {
+      // null_blk: the first IO zone at index >= cursor, wrapping around.
+      uint32_t at_or_after = none, lowest = none;
+      for (uint32_t z = implicit_open_.front(); z != none; z = implicit_open_.next(z)) {
+        if (z >= cursor_ && z < at_or_after) at_or_after = z;
+        if (z < lowest) lowest = z;
+      }
+      return at_or_after != none ? at_or_after : lowest;
+    }
+    case ImplicitClosePolicy::kLeastRecentlyWritten: {
+      // Oldest last write; ties (history cleared by a power cycle) go to the
+      // lowest index so the choice is deterministic.
+      uint32_t best = none;
+      for (uint32_t z = implicit_open_.front(); z != none; z = implicit_open_.next(z)) {
+        if (best == none || zones_[z].last_write < zones_[best].last_write ||
+            (zones_[z].last_write == zones_[best].last_write && z < best))
+          best = z;
+      }
+      return best;
+    }
+  }
+  return std::nullopt;
+}
+
+void ZoneTable::NoteVictimClosed(uint32_t victim) {
+  cursor_ = victim + 1;
+  if (cursor_ >= size()) cursor_ = first_sequential_;
+}
+
+void ZoneTable::MarkDirty(uint32_t z) { dirty_.PushBack(z); }
+
+std::vector<uint32_t> ZoneTable::TakeDirty() {
+  std::vector<uint32_t> out = dirty_.Members();
+  for (uint32_t z : out) dirty_.Remove(z);
+  return out;
+}
+
+}  // namespace zonesim

@@ -1,0 +1,82 @@
+// ZoneTable: the in-memory zone state of an open zoned image, kept the way
+// emulators keep it: one record per zone (condition, write pointer, the write
+// pointer last written to the image's table, last-write sequence number) plus
+// the implicitly-open list (FIFO by time of entering IMPLICIT OPEN), the
+// explicitly-open list and the closed list, whose sizes are the open/active
+// counters (ZNS 1.1 2.1.1.4: open = IO + EO, active = IO + EO + C). Every
+// condition change goes through SetCondition, which moves the zone between the
+// lists, so the counters can never drift from the conditions.
+//
+// It also picks implicit-close victims for each ImplicitClosePolicy. It knows
+// nothing about the image file or the zone rules; qcow2/zoned/zoned_image.cpp does.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "zoned/device_config.h"
+#include "zoned/zone_report.h"
+#include "zoned/zone_types.h"
+#include "qcow2/zoned/zone_list.h"
+
+namespace zonesim {
+
+struct ZoneRecord {
+  ZoneCondition cond = ZoneCondition::kEmpty;
+  uint64_t wp = 0;            // the write pointer in memory (the truth while the image is open)
+  uint64_t persisted_wp = 0;  // the value last written to the table (UINT64_MAX: unknown after a failed flush)
+  uint64_t last_write = 0;    // sequence number of the last successful write/append; 0 = none
+};
+
+class ZoneTable {
+ public:
+  // Every sequential zone EMPTY at its start, conventional zones NOT_WP; lists
+  // empty, round-robin cursor at the first sequential zone, sequence at 0.
+  void Init(const DeviceConfig& config);
+
+  uint32_t size() const { return static_cast<uint32_t>(zones_.size()); }
+  const ZoneRecord& operator[](uint32_t z) const { return zones_[z]; }
+  ZoneRecord& at(uint32_t z) { return zones_[z]; }
+
+  // Moves zone z to condition c, keeping the lists (and so the counters)
+  // consistent: entering IMPLICIT OPEN appends to the FIFO; leaving any
+  // list removes it. Setting the current condition again changes nothing
+  // (a write to an IMPLICIT OPEN zone keeps its FIFO position).
+  void SetCondition(uint32_t z, ZoneCondition c);
+
+  ZoneCounts counts() const;
+  const ZoneList& implicit_open() const { return implicit_open_; }
+  const ZoneList& explicit_open() const { return explicit_open_; }
+  const ZoneList& closed() const { return closed_; }
+
+  // Records a successful write/append to z (for least_recently_written).
+  void NoteWrite(uint32_t z) { zones_[z].last_write = ++write_seq_; }
+
+  // The implicitly open zone the policy would close, or nullopt when there is
+  // none (or the policy is kFail). Does not change anything.
+  std::optional<uint32_t> PickVictim(ImplicitClosePolicy policy) const;
+  // Called after closing the victim PickVictim returned: advances the
+  // round-robin cursor to the zone after it (null_blk null_close_imp_open_zone).
+  void NoteVictimClosed(uint32_t victim);
+  uint32_t round_robin_cursor() const { return cursor_; }
+
+  // Zones that need their write-pointer entry rewritten (wp != persisted_wp),
+  // in the order they first became dirty. MarkDirty is idempotent.
+  void MarkDirty(uint32_t z);
+  std::vector<uint32_t> TakeDirty();
+
+ private:
+  ZoneList* list_for(ZoneCondition c);
+
+  std::vector<ZoneRecord> zones_;
+  ZoneList implicit_open_;
+  ZoneList explicit_open_;
+  ZoneList closed_;
+  ZoneList dirty_;
+  uint32_t first_sequential_ = 0;
+  uint32_t cursor_ = 0;
+  uint64_t write_seq_ = 0;
+};
+
+}  // namespace zonesim

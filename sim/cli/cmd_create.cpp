@@ -1,0 +1,280 @@
+// zonesim create: makes a zoned qcow2 image from qemu-img's -o options
+// (../shared/spec/qcow2-zoned.md "Creating an image"), or converts a plain
+// qcow2 image with --from (data kept). Every option is checked before a file
+// is touched; on any later error the new file is removed, so a failed create
+// never leaves a file behind. Exit status: 0 ok, 1 the image could not be
+// made (file exists, I/O error), 2 bad usage or options.
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/env.h"
+#include "zoned/device_config.h"
+#include "qcow2/storage/qcow2_image.h"
+#include "qcow2/zoned/zone_config.h"
+#include "qcow2/zoned/zone_convert.h"
+#include "sim/cli/commands.h"
+
+namespace zonesim {
+
+namespace {
+
+namespace po = boost::program_options;
+
+constexpr const char* kUsage =
+    "usage: zonesim create IMAGE [-o OPTS]... [--cluster-size N] [--layout latest|v5]\n"
+    "                      [--force] [--from SRC]\n"
+    "\n"
+    "Creates a zoned qcow2 image. OPTS is a comma-separated key=value list in either\n"
+    "of qemu-img's spellings; -o may be repeated:\n"
+    "  size=N                                   virtual size (required without --from)\n"
+    "  zone.mode=host-managed | zone_model=...  (none: a plain qcow2 image)\n"
+    "  zone.size | zone_size                    default 256M; a power of two\n"
+    "  zone.capacity | zone_capacity            default = zone size\n"
+    "  zone.conventional_zones | conventional_zones      default 0\n"
+    "  zone.max_open_zones | max_open_zones     default 0 (no limit)\n"
+    "  zone.max_active_zones | max_active_zones default 0 (no limit)\n"
+    "  zone.max_append_bytes | max_append_bytes default 64K\n"
+    "  cluster_size=N                           same as --cluster-size (default 64K)\n"
+    "Sizes take K/M/G/T suffixes (powers of 1024). A limit equal to the number of\n"
+    "sequential zones means no limit and is stored as 0.\n"
+    "\n"
+    "  --layout latest|v5  zoned extension revision (v5: 32-bit zone size/capacity)\n"
+    "  --force             replace an existing IMAGE\n"
+    "  --from SRC          copy the plain qcow2 image SRC (data kept) and add the\n"
+    "                      zoned extension; sequential zones holding data become\n"
+    "                      FULL, the others EMPTY\n";
+
+int UsageError(const std::string& msg) {
+  std::fprintf(stderr, "zonesim create: %s\n", msg.c_str());
+  return 2;
+}
+
+int Failure(const std::string& msg) {
+  std::fprintf(stderr, "zonesim create: %s\n", msg.c_str());
+  return 1;
+}
+
+std::string Trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+bool IsOneOf(const std::string& key, std::initializer_list<const char*> names) {
+  for (const char* n : names)
+    if (key == n) return true;
+  return false;
+}
+
+// What the -o lists say, sorted into the keys create handles itself and the
+// geometry keys passed on to ApplyDeviceOptions.
+struct ParsedOptions {
+  std::vector<std::string> geometry;  // "key=value" items for ApplyDeviceOptions
+  bool size_given = false;
+  bool zone_keys_given = false;
+  std::string first_zone_key;
+  bool zoned = true;  // zonesim creates zoned images unless zone.mode=none
+  std::string cluster_size;
+};
+
+Status SortOptions(const std::vector<std::string>& lists, ParsedOptions* out) {
+  for (const std::string& list : lists) {
+    size_t start = 0;
+    while (start <= list.size()) {
+      size_t comma = list.find(',', start);
+      if (comma == std::string::npos) comma = list.size();
+      std::string item = Trim(list.substr(start, comma - start));
+      start = comma + 1;
+      if (item.empty()) continue;
+      size_t eq = item.find('=');
+      if (eq == std::string::npos)
+        return Status::InvalidArgument("option '" + item + "' is not key=value");
+      std::string key = Trim(item.substr(0, eq)), value = Trim(item.substr(eq + 1));
+      if (key == "size") {
+        out->size_given = true;
+        out->geometry.push_back(item);
+      } else if (key == "cluster_size") {
+        out->cluster_size = value;
+      } else if (IsOneOf(key, {"zone.mode", "zone_model", "zoned"})) {
+        if (value == "host-managed" || value == "1") out->zoned = true;
+        else if (value == "none" || value == "non-zoned" || value == "0") out->zoned = false;
+        else
+          return Status::InvalidArgument(key + ": '" + value +
+                                         "' is not supported (host-managed or none)");
+      } else if (IsOneOf(key, {"zone.size", "zone_size", "zone.capacity", "zone_capacity",
+                               "zone.conventional_zones", "conventional_zones",
+                               "zone.max_open_zones", "max_open_zones", "zone.max_active_zones",
+                               "max_active_zones", "zone.max_append_bytes", "max_append_bytes"})) {
+        if (!out->zone_keys_given) out->first_zone_key = key;
+        out->zone_keys_given = true;
+        out->geometry.push_back(item);
+      } else {
+        return Status::InvalidArgument("unknown option '" + key +
+                                       "' (see 'zonesim create --help' for the image options)");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// The spec page's defaults (qemu-img's), which differ from DeviceConfig's.
+DeviceConfig ImageDefaults() {
+  DeviceConfig c;
+  c.block_size = 512;
+  c.size = 0;
+  c.zone_size = 256ull << 20;
+  c.zone_capacity = 256ull << 20;
+  c.conventional_zones = 0;
+  c.max_open_zones = 0;
+  c.max_active_zones = 0;
+  c.max_append_bytes = 64 << 10;
+  c.params = profile_params(Profile::kLinux);
+  return c;
+}
+
+bool SameFile(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  if (std::filesystem::equivalent(a, b, ec)) return true;
+  return std::filesystem::weakly_canonical(a, ec) == std::filesystem::weakly_canonical(b, ec);
+}
+
+std::string Describe(const DeviceConfig& c, ZonedLayout layout, uint32_t cluster_size) {
+  const ZonedExtension ext = ExtensionFromConfig(c, layout);
+  return "size " + std::to_string(c.size) + ", " + std::to_string(c.nr_zones()) + " zones of " +
+         std::to_string(c.zone_size) + " bytes (capacity " + std::to_string(c.zone_capacity) +
+         "), " + std::to_string(c.conventional_zones) + " conventional, max_open_zones " +
+         std::to_string(ext.max_open_zones) + ", max_active_zones " +
+         std::to_string(ext.max_active_zones) + ", max_append_bytes " +
+         std::to_string(c.max_append_bytes) + ", layout " +
+         (layout == ZonedLayout::kV5 ? "v5" : "latest") + ", cluster_size " +
+         std::to_string(cluster_size);
+}
+
+}  // namespace
+
+int RunCreateCommand(const CommandArgs& args) {
+  po::options_description desc;
+  desc.add_options()("help,h", "")("opt,o", po::value<std::vector<std::string>>()->composing(), "")(
+      "cluster-size", po::value<std::string>(), "")("layout", po::value<std::string>(), "")(
+      "force,f", po::bool_switch(), "")("from", po::value<std::string>(), "")(
+      "image", po::value<std::vector<std::string>>(), "");
+  po::positional_options_description pos;
+  pos.add("image", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return UsageError(e.what());
+  }
+  if (vm.count("help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (!vm.count("image")) return UsageError("missing IMAGE (try 'zonesim create --help')");
+  const auto& images = vm["image"].as<std::vector<std::string>>();
+  if (images.size() != 1) return UsageError("expected one IMAGE, got " + std::to_string(images.size()));
+  const std::string path = images[0];
+  const bool force = vm["force"].as<bool>();
+  const std::string from = vm.count("from") ? vm["from"].as<std::string>() : "";
+
+  ParsedOptions opts;
+  Status s = SortOptions(vm.count("opt") ? vm["opt"].as<std::vector<std::string>>()
+                                         : std::vector<std::string>{},
+                         &opts);
+  if (!s.ok()) return UsageError(s.message());
+
+  ZonedLayout layout = ZonedLayout::kLatest;
+  if (vm.count("layout")) {
+    const std::string l = vm["layout"].as<std::string>();
+    if (l == "v5") layout = ZonedLayout::kV5;
+    else if (l != "latest") return UsageError("--layout: '" + l + "' is not latest or v5");
+  }
+
+  std::string cluster_text = opts.cluster_size;
+  if (vm.count("cluster-size")) {
+    std::string flag = vm["cluster-size"].as<std::string>();
+    if (!cluster_text.empty() && ParseSize(cluster_text) != ParseSize(flag))
+      return UsageError("cluster_size " + cluster_text + " and --cluster-size " + flag + " disagree");
+    cluster_text = flag;
+  }
+  uint32_t cluster_size = 65536;
+  if (!cluster_text.empty()) {
+    auto n = ParseSize(cluster_text);
+    if (!n || *n < 512 || *n > (2u << 20) || (*n & (*n - 1)) != 0)
+      return UsageError("cluster size '" + cluster_text +
+                        "' must be a power of two from 512 to 2M");
+    cluster_size = static_cast<uint32_t>(*n);
+  }
+
+  if (!opts.zoned) {
+    if (opts.zone_keys_given)
+      return UsageError(opts.first_zone_key + " given but zone.mode is none (a plain image)");
+    if (!from.empty()) return UsageError("--from makes a zoned image; drop zone.mode=none");
+  }
+
+  DeviceConfig config = ImageDefaults();
+  s = ApplyDeviceOptions(opts.geometry, &config);
+  if (!s.ok()) return UsageError(s.message());
+
+  Env* env = Env::Default();
+  if (!from.empty()) {
+    if (!env->FileExists(from)) return Failure(from + ": no such file");
+    if (SameFile(from, path)) return UsageError("IMAGE and --from SRC are the same file: " + path);
+    std::unique_ptr<Qcow2Image> src;
+    s = Qcow2Image::Open(env, from, /*read_only=*/true, &src);
+    if (!s.ok()) return Failure(s.message());
+    if (!cluster_text.empty() && cluster_size != src->cluster_size())
+      return UsageError("--from keeps " + from + "'s cluster size " +
+                        std::to_string(src->cluster_size()) + ", not " + cluster_text);
+    cluster_size = src->cluster_size();
+    if (!opts.size_given) config.size = src->virtual_size();
+    else if (config.size != src->virtual_size())
+      return UsageError("size " + std::to_string(config.size) + " differs from " + from +
+                        "'s virtual size " + std::to_string(src->virtual_size()));
+  } else if (!opts.size_given) {
+    return UsageError("size= is required (e.g. -o size=768M)");
+  }
+
+  if (opts.zoned) {
+    s = config.Validate();
+    if (s.ok()) s = ValidateForImage(config, layout);
+    if (!s.ok()) return UsageError(s.message());
+  } else if (config.size == 0 || config.size % 512 != 0) {
+    return UsageError("size " + std::to_string(config.size) + " must be a non-zero multiple of 512");
+  }
+
+  if (!force && env->FileExists(path))
+    return Failure(path + " already exists (use --force to overwrite it)");
+
+  if (!from.empty()) {
+    ConvertSummary summary;
+    s = ConvertToZoned(env, from, path, config, layout, force, &summary);
+    if (!s.ok()) return Failure(s.message());
+    std::printf("created %s from %s: %s; %u zones with data FULL, %u EMPTY\n", path.c_str(),
+                from.c_str(), Describe(config, layout, cluster_size).c_str(), summary.full_zones,
+                summary.empty_zones);
+    return 0;
+  }
+
+  Qcow2CreateOptions create;
+  create.virtual_size = config.size;
+  create.cluster_size = cluster_size;
+  if (opts.zoned) create.zoned = ExtensionFromConfig(config, layout);
+  s = Qcow2Image::Create(env, path, create, force);
+  if (!s.ok()) {
+    // Create removes its partial file; make sure nothing is left either way.
+    if (env->FileExists(path)) (void)env->RemoveFile(path);
+    return Failure(s.message());
+  }
+  if (opts.zoned)
+    std::printf("created %s: %s\n", path.c_str(), Describe(config, layout, cluster_size).c_str());
+  else
+    std::printf("created %s: plain qcow2, size %llu, cluster_size %u\n", path.c_str(),
+                static_cast<unsigned long long>(config.size), cluster_size);
+  return 0;
+}
+
+}  // namespace zonesim

@@ -1,0 +1,202 @@
+// zonesim io: qemu-io's zone dialect on the model or on a zoned qcow2 image.
+//
+//   zonesim io --model "SPEC" [-c CMD]...
+//   zonesim io IMAGE [--profile zns|zbc|linux] [--config PARAMS] [-c CMD]...
+//
+// Commands come from -c (in order) or, without -c, from standard input one per
+// line. Every command is parsed before the first one runs, so a typo on line 40
+// never leaves a half-run script behind.
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "common/env.h"
+#include "zoned/device_config.h"
+#include "sim/cli/commands.h"
+#include "sim/exec/io_runner.h"
+#include "sim/devices/model_device.h"
+#include "sim/devices/qcow2_device.h"
+#include "zoned/script.h"
+
+namespace zonesim {
+
+namespace {
+
+namespace po = boost::program_options;
+
+// The longest command line read from standard input.
+constexpr size_t kMaxLine = 4096;
+
+constexpr const char* kIoHelp = R"HELP(usage: zonesim io --model SPEC [-c CMD]... [--coverage-out FILE]
+       zonesim io IMAGE [--profile zns|zbc|linux] [--config PARAMS] [-c CMD]...
+
+Runs qemu-io's zone commands on the reference model or on a zoned qcow2 image
+and prints what qemu-io prints. Commands come from -c, in order, or from
+standard input one per line when no -c is given.
+
+qemu-io commands:
+  zrp OFFSET NR               report NR zones from the zone holding OFFSET (sectors, hex)
+  zo|zc|zf|zrs OFFSET LEN     open/close/finish/reset the zones in [OFFSET, OFFSET+LEN);
+                              OFFSET zone aligned, LEN whole zones unless it reaches the
+                              device end; [0, size) is the all-zones form
+  zap [-p] OFFSET LEN [LEN..] zone append (pattern 0xcd) to the zone at OFFSET;
+                              -p prints "After zap done, the append sector is 0x..."
+  write [-P PATTERN] OFFSET LEN
+  read [-v] [-P PATTERN] OFFSET LEN   -P verifies the data, -v dumps it
+  flush
+Long names (zone_report, zone_open, ..., zone_append) and w/r/f work too.
+zonesim's own commands:
+  zof OFFSET LEN              ZNS Offline Zone (READ ONLY -> OFFLINE)
+  powercycle                  power loss and restart
+  inject readonly|offline OFFSET   device-internal event on one zone
+  -S SEED                     on write/read/zap: seeded pseudo-random data instead of
+                              a fill byte (read -S verifies against it)
+  -P PATTERN                  on zap: another fill byte
+Sizes take K/M/G/T suffixes and 0x hex. '#' starts a comment.
+
+Output differs from qemu-io in three documented ways: read and write print only
+their first line ("wrote 4096/4096 bytes at offset 0"): qemu-io's second line is
+timing, which is never deterministic; failure reasons add the standard's name
+after the strerror text ("zone open failed: Too many references: cannot splice
+(Too Many Open Zones, BLK_STS_ZONE_OPEN_RESOURCE)"); a failed flush prints
+"flush failed: ..." where qemu-io prints nothing.
+
+SPEC is a device: "size=768M,zone_size=64M,zone_capacity=64M,conventional_zones=0,
+max_open_zones=0,max_active_zones=0,max_append_bytes=131072,profile=linux" plus
+any behaviour parameter by name. For an IMAGE the geometry comes from the image;
+--profile picks the behaviour preset (default linux) and --config overrides
+single behaviour parameters ("implicit_close=lowest_index,full_wp=zone_end").
+
+Exit status: 0 every command succeeded; 1 a command failed (a device error or a
+read whose data did not match -P/-S), as qemu-io -c; 2 bad options, a malformed
+command, or a device that could not be opened.
+)HELP";
+
+int usage_error(const std::string& msg) {
+  std::cerr << "zonesim io: " << msg << "\n";
+  return 2;
+}
+
+}  // namespace
+
+int RunIoCommand(const CommandArgs& args) {
+  po::options_description visible("options");
+  visible.add_options()
+      ("help,h", "print this help")
+      ("model", po::value<std::string>(), "run on the reference model with this device SPEC")
+      ("profile", po::value<std::string>(), "IMAGE only: behaviour preset zns|zbc|linux (default linux)")
+      ("config", po::value<std::string>(), "IMAGE only: behaviour parameters key=value,...")
+      ("cmd,c", po::value<std::vector<std::string>>(), "a command to run (repeatable)")
+      ("coverage-out", po::value<std::string>(),
+       "--model only: write the model's edge coverage (one edge a line) to FILE");
+  po::options_description hidden;
+  hidden.add_options()("image", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(visible).add(hidden);
+  po::positional_options_description positional;
+  positional.add("image", -1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return usage_error(std::string(e.what()) + " (try 'zonesim io --help')");
+  }
+  if (vm.count("help")) {
+    std::cout << kIoHelp << "\n" << visible;
+    return 0;
+  }
+
+  std::vector<std::string> images;
+  if (vm.count("image")) images = vm["image"].as<std::vector<std::string>>();
+  bool model = vm.count("model") > 0;
+  if (images.size() > 1) return usage_error("more than one IMAGE given ('" + images[1] + "')");
+  if (model == !images.empty())
+    return usage_error("give either --model SPEC or an IMAGE (try 'zonesim io --help')");
+  if (model && (vm.count("profile") || vm.count("config")))
+    return usage_error("--profile and --config apply to an IMAGE; put parameters in the --model SPEC");
+  if (!model && vm.count("coverage-out"))
+    return usage_error("--coverage-out needs --model (only the model records edge coverage)");
+
+  // Parse every command before running any.
+  std::vector<Operation> ops;
+  if (vm.count("cmd")) {
+    const auto& cmds = vm["cmd"].as<std::vector<std::string>>();
+    for (size_t i = 0; i < cmds.size(); ++i) {
+      std::optional<Operation> op;
+      Status s = ParseScriptLine(cmds[i], &op);
+      if (!s.ok()) return usage_error("command " + std::to_string(i + 1) + ": " + s.message());
+      if (op) ops.push_back(*op);
+    }
+  } else {
+    // Lines are bounded so that piping a binary file in cannot allocate without limit.
+    std::vector<char> buf(kMaxLine + 1);
+    int lineno = 0;
+    while (true) {
+      std::cin.getline(buf.data(), static_cast<std::streamsize>(buf.size()));
+      if (std::cin.gcount() == 0 && std::cin.eof()) break;
+      ++lineno;
+      if (std::cin.fail() && !std::cin.eof())
+        return usage_error("line " + std::to_string(lineno) + ": longer than " +
+                           std::to_string(kMaxLine) + " characters");
+      std::string_view line(buf.data());
+      std::optional<Operation> op;
+      Status s = ParseScriptLine(line, &op);
+      if (!s.ok()) return usage_error("line " + std::to_string(lineno) + ": " + s.message());
+      if (op) ops.push_back(*op);
+    }
+  }
+
+  std::unique_ptr<Device> device;
+  if (model) {
+    DeviceConfig config;
+    Status s = ParseDeviceConfig(vm["model"].as<std::string>(), &config);
+    if (!s.ok()) return usage_error("--model: " + s.message());
+    device = MakeModelDevice(config);
+  } else {
+    DeviceConfig config;
+    Profile profile = Profile::kLinux;
+    if (vm.count("profile")) {
+      auto p = profile_from_string(vm["profile"].as<std::string>());
+      if (!p)
+        return usage_error("--profile: '" + vm["profile"].as<std::string>() +
+                           "' is not one of zns|zbc|linux");
+      profile = *p;
+    }
+    config.params = profile_params(profile);
+    if (vm.count("config")) {
+      DeviceConfig before = config;
+      Status s = ApplyDeviceOptions({vm["config"].as<std::string>()}, &config);
+      if (!s.ok()) return usage_error("--config: " + s.message());
+      if (!SameGeometry(before, config))
+        return usage_error("--config: geometry comes from the image; give only behaviour parameters");
+      if (config.params.profile != profile)
+        return usage_error("--config: use --profile to choose the profile");
+    }
+    Status s;
+    device = OpenImageDevice(Env::Default(), images[0], config.params, &s);
+    if (!device) return usage_error(images[0] + ": " + s.ToString());
+  }
+
+  const int status = RunOperations(device.get(), ops, std::cout);
+  std::cout.flush();
+
+  if (vm.count("coverage-out")) {
+    const std::string path = vm["coverage-out"].as<std::string>();
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << ModelOf(device.get())->coverage().Serialize();
+    f.close();
+    if (!f) return usage_error("--coverage-out: cannot write '" + path + "'");
+  }
+  return status;
+}
+
+}  // namespace zonesim

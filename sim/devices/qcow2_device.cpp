@@ -1,0 +1,143 @@
+// Qcow2Device: the Device interface over ZonedImage (qcow2/zoned/zoned_image.h).
+//
+// A simulator power cycle is a clean one: the image is closed (dirty write
+// pointers persisted, everything flushed) and reopened, which runs
+// open-to-closed recovery; that IS the close_open policy. The other policies
+// are applied on top after the reopen (keep: restore the previous open/closed
+// conditions; wipe: reset every zone; all_full: fill every zone). READ ONLY and
+// OFFLINE zones exist only in memory, so the adapter notes them before the
+// power cycle and injects them again afterwards (ZNS 1.1 2.1.1.3: RO and OFF
+// persist across resets).
+#include "sim/devices/qcow2_device.h"
+
+#include <algorithm>
+#include <map>
+
+#include "qcow2/zoned/zoned_image.h"
+
+namespace zonesim {
+
+namespace {
+
+class Qcow2Device final : public Device {
+ public:
+  Qcow2Device(Env* env, std::string path, ZoneParams params, std::unique_ptr<ZonedImage> image)
+      : env_(env), path_(std::move(path)), params_(params), image_(std::move(image)) {}
+
+  const DeviceConfig& config() const override { return image_->config(); }
+  std::string name() const override { return "qcow2:" + path_; }
+
+  ZoneStatus Read(uint64_t offset, uint64_t length, uint8_t* out) override {
+    return image_->Read(offset, length, out);
+  }
+
+  ZoneStatus Write(uint64_t offset, uint64_t length, const Payload& data) override {
+    return image_->Write(offset, length, Source(data));
+  }
+
+  ZoneStatus Append(uint64_t zone_start, uint64_t length, const Payload& data,
+                    uint64_t* assigned) override {
+    return image_->Append(zone_start, length, Source(data), assigned);
+  }
+
+  ZoneStatus Flush() override { return image_->Flush(); }
+  ZoneStatus Manage(ZoneAction action, uint64_t zone_start) override {
+    return image_->Manage(action, zone_start);
+  }
+  ZoneStatus ManageAll(ZoneAction action) override { return image_->ManageAll(action); }
+  ZoneStatus Report(uint64_t offset, uint32_t max_zones, ReportFilter filter,
+                    std::vector<ZoneReportEntry>* out, bool* partial) override {
+    return image_->Report(offset, max_zones, filter, out, partial);
+  }
+  ZoneCounts Counts() override { return image_->Counts(); }
+  ZoneStatus Inject(ZoneFault fault, uint64_t zone_start) override {
+    return image_->Inject(fault, zone_start);
+  }
+
+  Status PowerCycle() override;
+
+ private:
+  // The payload as a ByteSource: ZonedImage streams it through its own
+  // reusable 1 MiB buffer, so a large write never materialises at once.
+  static ByteSource Source(const Payload& p) {
+    return [p](uint64_t offset, size_t n, uint8_t* out) { p.Generate(offset, n, out); };
+  }
+
+  Env* env_;
+  std::string path_;
+  ZoneParams params_;
+  std::unique_ptr<ZonedImage> image_;
+};
+
+Status Qcow2Device::PowerCycle() {
+  // What the zones were before: RO/OFF must come back, and `keep` restores
+  // the open and closed conditions too.
+  std::vector<ZoneReportEntry> before;
+  if (image_->Report(0, 0, ReportFilter::kAll, &before, nullptr) != ZoneStatus::kOk)
+    return Status::IoError(path_ + ": cannot report zones before the power cycle");
+  // On failure the old (closed) image stays in place, so every later
+  // operation fails with kMediaError instead of touching a null image.
+  Status s = image_->Close();
+  if (!s.ok()) return s;
+  std::unique_ptr<ZonedImage> reopened;
+  s = ZonedImage::Open(env_, path_, params_, &reopened);
+  if (!s.ok()) return s;
+  image_ = std::move(reopened);
+
+  const DeviceConfig& c = image_->config();
+  std::vector<uint32_t> sequential_alive;  // not RO/OFF: the zones wipe/all_full touch
+  for (uint32_t z = c.conventional_zones; z < c.nr_zones(); ++z) {
+    ZoneCondition was = before[z].cond;
+    if (was != ZoneCondition::kReadOnly && was != ZoneCondition::kOffline)
+      sequential_alive.push_back(z);
+  }
+  auto check = [&](ZoneStatus zs, const char* what) {
+    if (zs == ZoneStatus::kOk) return Status::Ok();
+    std::string why = image_->last_error().ok() ? std::string(status_id(zs))
+                                                : image_->last_error().message();
+    return Status::IoError(path_ + ": power cycle (" + what + "): " + why);
+  };
+  switch (params_.power_cycle) {
+    case PowerCyclePolicy::kCloseOpenZones:
+      break;  // open-to-closed recovery did it
+    case PowerCyclePolicy::kKeep:
+      // Index order: the implicit-close history is cleared anyway.
+      for (uint32_t z : sequential_alive) {
+        ZoneCondition was = before[z].cond;
+        if (!is_active(was)) continue;
+        s = check(image_->RestoreCondition(z, was), "restore condition");
+        if (!s.ok()) return s;
+      }
+      break;
+    case PowerCyclePolicy::kWipeToEmpty:
+      s = check(image_->ResetZones(sequential_alive), "wipe");
+      if (!s.ok()) return s;
+      break;
+    case PowerCyclePolicy::kAllFull:
+      s = check(image_->ForceFull(sequential_alive), "all full");
+      if (!s.ok()) return s;
+      break;
+  }
+  for (uint32_t z = c.conventional_zones; z < c.nr_zones(); ++z) {
+    ZoneCondition was = before[z].cond;
+    if (was == ZoneCondition::kReadOnly)
+      s = check(image_->Inject(ZoneFault::kReadOnly, c.zone_start(z)), "read-only zone");
+    else if (was == ZoneCondition::kOffline)
+      s = check(image_->Inject(ZoneFault::kOffline, c.zone_start(z)), "offline zone");
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::unique_ptr<Device> OpenImageDevice(Env* env, const std::string& path, const ZoneParams& params,
+                                        Status* status) {
+  std::unique_ptr<ZonedImage> image;
+  Status s = ZonedImage::Open(env, path, params, &image);
+  if (status != nullptr) *status = s;
+  if (!s.ok()) return nullptr;
+  return std::make_unique<Qcow2Device>(env, path, params, std::move(image));
+}
+
+}  // namespace zonesim

@@ -1,0 +1,23 @@
+// Qcow2Device: the Device interface over a zoned qcow2 image (qcow2/zoned/zoned_image.h).
+// Power cycle closes and reopens the image, so open zones come back CLOSED
+// (open-to-closed recovery). Injected READ ONLY / OFFLINE zones are simulated
+// device events the image format cannot store: the adapter keeps them across
+// its power cycles.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/env.h"
+#include "common/status.h"
+#include "zoned/device_config.h"
+#include "zoned/device.h"
+
+namespace zonesim {
+
+// Opens an existing zoned image with the given behaviour parameters (the
+// geometry comes from the image). Returns nullptr and sets *status on error.
+std::unique_ptr<Device> OpenImageDevice(Env* env, const std::string& path, const ZoneParams& params,
+                                        Status* status);
+
+}  // namespace zonesim

@@ -1,0 +1,71 @@
+// A fuzz campaign: a deterministic workload from a seed, run in lockstep on the
+// reference model and a fresh zoned qcow2 image, stopping at the first
+// divergence, which is then shrunk to a minimal reproducer by delta debugging.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "zoned/device_config.h"
+#include "model/edge_coverage.h"
+#include "model/state_graph.h"
+#include "sim/lockstep/lockstep.h"
+#include "sim/lockstep/shrink.h"
+#include "sim/lockstep/workload.h"
+
+namespace zonesim {
+
+// The built-in default device of `zonesim fuzz` and the README's main job: small,
+// with conventional zones, capacity < zone size, a smaller last zone and tight
+// open/active limits, so every rule is exercised within a few thousand operations.
+DeviceConfig DefaultFuzzDevice(Profile profile);
+
+struct CampaignOptions {
+  DeviceConfig config;
+  WorkloadOptions workload;
+  uint64_t ops = 100000;
+  // Run these operations instead of generating a workload (a reproducer).
+  std::vector<Operation> replay;
+  std::string image_path;  // empty: a temporary directory
+  bool keep_image = false;
+  uint32_t cluster_size = 65536;
+  bool shrink = true;
+  size_t shrink_budget = 4000;
+  // Called every `progress_every` operations and at the end.
+  std::function<void(uint64_t done, uint64_t total)> progress;
+  uint64_t progress_every = 10000;
+};
+
+struct CampaignResult {
+  uint64_t ops_run = 0;
+  std::map<OpKind, uint64_t> op_counts;
+  std::map<ZoneStatus, uint64_t> status_counts;
+  uint64_t host_refusals = 0;
+  uint64_t choices_adopted = 0;
+  std::vector<AdoptedChoice> adopted_samples;
+  EdgeCoverage coverage;
+  CoverageSummary coverage_summary;
+  std::optional<Divergence> divergence;
+  std::string divergence_text;        // LockstepChecker::FormatDivergence
+  std::vector<Operation> reproducer;  // shrunk failing sequence
+  size_t shrink_tests = 0;
+  bool shrink_complete = true;
+  std::string image_path;  // the image, when kept
+};
+
+// Setup errors (bad configuration, image cannot be created) return a non-ok
+// Status; a divergence is a successful run with result->divergence set.
+Status RunCampaign(const CampaignOptions& options, CampaignResult* result);
+
+// Runs ops in lockstep on a fresh model and a fresh image at image_path
+// (overwritten). Returns the divergence, if any.
+Status RunLockstep(const DeviceConfig& config, const std::vector<Operation>& ops,
+                   const std::string& image_path, uint32_t cluster_size,
+                   std::optional<Divergence>* divergence);
+
+}  // namespace zonesim

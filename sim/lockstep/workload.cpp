@@ -1,0 +1,245 @@
+#include "sim/lockstep/workload.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace zonesim {
+
+namespace {
+
+Operation Only(OpKind kind) {
+  Operation op;
+  op.kind = kind;
+  return op;
+}
+
+}  // namespace
+
+WorkloadGenerator::WorkloadGenerator(const DeviceConfig& config, const WorkloadOptions& options)
+    : config_(config), options_(options), rng_(options.seed) {}
+
+Payload WorkloadGenerator::NextPayload() {
+  // Every write gets distinct data, so a read of stale or misplaced data shows.
+  return Payload::Seeded(options_.seed * 1000003 + ++payload_counter_);
+}
+
+uint64_t WorkloadGenerator::Blocks(uint64_t max_blocks) {
+  if (max_blocks == 0) return 1;
+  // Mostly small requests, sometimes the largest allowed.
+  if (rng_.Chance(0.1)) return max_blocks;
+  return rng_.Range(1, std::min<uint64_t>(max_blocks, options_.max_io_blocks));
+}
+
+uint32_t WorkloadGenerator::PickSequentialZone(const ZoneModel& model) {
+  uint32_t n = model.nr_zones();
+  uint32_t conv = config_.conventional_zones;
+  if (conv >= n) return 0;
+  // Favour the first few zones so zones fill up and limits are reached.
+  uint32_t span = n - conv;
+  if (rng_.Chance(0.6)) span = std::min<uint32_t>(span, std::max<uint32_t>(4, config_.max_active_zones + 2));
+  return conv + static_cast<uint32_t>(rng_.Below(span));
+}
+
+uint32_t WorkloadGenerator::PickZoneIn(const ZoneModel& model, ZoneCondition wanted) {
+  std::vector<uint32_t> matches;
+  for (uint32_t z = config_.conventional_zones; z < model.nr_zones(); ++z)
+    if (model.zone(z).cond == wanted) matches.push_back(z);
+  if (matches.empty()) return PickSequentialZone(model);
+  return matches[rng_.Below(matches.size())];
+}
+
+Operation WorkloadGenerator::Write(const ZoneModel& model) {
+  const uint64_t bs = config_.block_size;
+  Operation op;
+  op.kind = OpKind::kWrite;
+  op.payload = NextPayload();
+  if (config_.conventional_zones > 0 && rng_.Chance(0.1)) {
+    // Random write into a conventional zone (sometimes crossing into zone 1+).
+    uint64_t conv_bytes = config_.zone_start(config_.conventional_zones);
+    uint64_t blocks = Blocks(options_.max_io_blocks);
+    uint64_t start_block = rng_.Below(conv_bytes / bs);
+    op.offset = start_block * bs;
+    op.length = blocks * bs;
+    if (op.offset + op.length > config_.size) op.length = config_.size - op.offset;
+    return op;
+  }
+  uint32_t z = PickSequentialZone(model);
+  ZoneReportEntry e = model.zone(z);
+  uint64_t wp = (e.cond == ZoneCondition::kFull || e.cond == ZoneCondition::kReadOnly ||
+                 e.cond == ZoneCondition::kOffline)
+                    ? e.start + e.capacity
+                    : e.wp;
+  uint64_t room = (e.start + e.capacity > wp) ? (e.start + e.capacity - wp) / bs : 0;
+  uint64_t r = rng_.Below(100);
+  op.offset = wp;
+  if (r < 70) {
+    op.length = Blocks(room) * bs;  // at the write pointer
+  } else if (r < 80) {
+    op.length = std::max<uint64_t>(room, 1) * bs;  // exactly fill the capacity
+  } else if (r < 86) {
+    op.length = (room + 1) * bs;  // cross the capacity by one block
+  } else if (r < 93) {
+    // Beside the write pointer: one block ahead or behind.
+    op.offset = (wp > e.start && rng_.Chance(0.5)) ? wp - bs : wp + bs;
+    op.length = bs;
+  } else if (r < 97) {
+    op.offset = e.start + e.capacity - bs;  // the last block of the capacity
+    op.length = bs;
+  } else {
+    op.offset = wp + 1;  // unaligned
+    op.length = bs;
+  }
+  if (op.offset >= config_.size) op.offset = config_.size - bs;
+  return op;
+}
+
+Operation WorkloadGenerator::Append(const ZoneModel& model) {
+  const uint64_t bs = config_.block_size;
+  Operation op;
+  op.kind = OpKind::kAppend;
+  op.payload = NextPayload();
+  uint32_t z = PickSequentialZone(model);
+  if (config_.conventional_zones > 0 && rng_.Chance(0.03)) z = 0;  // conventional: refused
+  op.offset = config_.zone_start(z);
+  uint64_t max_blocks = std::max<uint64_t>(config_.max_append_bytes / bs, 1);
+  ZoneReportEntry e = model.zone(z);
+  uint64_t room = (e.wp >= e.start && e.wp < e.start + e.capacity) ? (e.start + e.capacity - e.wp) / bs : 0;
+  uint64_t r = rng_.Below(100);
+  if (r < 15 && room > 0 && room <= max_blocks) op.length = room * bs;  // exactly fill the zone
+  else if (r < 75) op.length = Blocks(max_blocks) * bs;
+  else if (r < 88) op.length = max_blocks * bs;  // at the size limit
+  else if (r < 95) op.length = (max_blocks + 1) * bs;  // over the limit
+  else op.offset += bs;  // not a zone start
+  if (op.length == 0) op.length = bs;
+  return op;
+}
+
+Operation WorkloadGenerator::ReadOp(const ZoneModel& model) {
+  const uint64_t bs = config_.block_size;
+  Operation op;
+  op.kind = OpKind::kRead;
+  uint32_t z = static_cast<uint32_t>(rng_.Below(model.nr_zones()));
+  ZoneReportEntry e = model.zone(z);
+  uint64_t r = rng_.Below(100);
+  if (r < 70) {
+    uint64_t written = (e.cond == ZoneCondition::kNotWp || e.wp == UINT64_MAX || e.wp < e.start)
+                           ? e.length
+                           : e.wp - e.start;
+    if (e.cond == ZoneCondition::kFull) written = e.length;
+    uint64_t blocks = std::max<uint64_t>(written / bs, 1);
+    uint64_t first = rng_.Below(blocks);
+    op.offset = e.start + first * bs;
+    op.length = Blocks(blocks - first) * bs;
+  } else if (r < 85) {
+    // Across the end of the zone (into the next one or past the capacity).
+    op.offset = e.start + e.length - bs;
+    op.length = 2 * bs;
+    if (op.offset + op.length > config_.size) op.length = bs;
+  } else if (r < 95) {
+    op.offset = e.start;
+    op.length = e.length;  // the whole zone, beyond the write pointer too
+    if (op.length > options_.max_io_blocks * bs * 8) op.length = options_.max_io_blocks * bs * 8;
+  } else {
+    op.offset = config_.size - bs;
+    op.length = 2 * bs;  // beyond the device end
+  }
+  return op;
+}
+
+Operation WorkloadGenerator::Manage(const ZoneModel& model, OpKind kind) {
+  Operation op;
+  op.kind = kind;
+  uint64_t r = rng_.Below(100);
+  if (r < 8) {
+    // Select all.
+    op.offset = 0;
+    op.length = config_.size;
+    return op;
+  }
+  uint32_t z;
+  if (r < 11 && config_.conventional_zones > 0) {
+    z = 0;  // conventional: refused
+  } else if (r < 80) {
+    // Aim at a zone in a chosen condition, to cover every cell of the table.
+    static constexpr ZoneCondition kConds[] = {ZoneCondition::kEmpty, ZoneCondition::kImplicitOpen,
+                                               ZoneCondition::kExplicitOpen, ZoneCondition::kClosed,
+                                               ZoneCondition::kFull, ZoneCondition::kReadOnly,
+                                               ZoneCondition::kOffline};
+    z = PickZoneIn(model, kConds[rng_.Below(std::size(kConds))]);
+  } else {
+    z = PickSequentialZone(model);
+  }
+  op.offset = config_.zone_start(z);
+  op.length = config_.zone_length(z);
+  if (r >= 97) op.offset += config_.block_size;  // misaligned range: refused by the host
+  return op;
+}
+
+Operation WorkloadGenerator::Fault(const ZoneModel& model) {
+  // Faults are absorbing (nothing leaves OFFLINE; only the ZNS Offline action
+  // leaves READ ONLY), so they are spent carefully: a healthy zone is hit only
+  // to take a fault edge the run has not covered yet, and never once half the
+  // sequential zones are faulty; otherwise a fault hits an already faulty zone
+  // (READ ONLY -> OFFLINE, and the no-op self loops).
+  std::vector<uint32_t> faulty;
+  for (uint32_t z = config_.conventional_zones; z < model.nr_zones(); ++z) {
+    ZoneCondition c = model.zone(z).cond;
+    if (c == ZoneCondition::kReadOnly || c == ZoneCondition::kOffline) faulty.push_back(z);
+  }
+  struct Target {
+    ZoneCondition cond;
+    OpKind kind;
+  };
+  std::vector<Target> wanted;
+  if (faulty.size() < config_.sequential_zones() / 2) {
+    static constexpr ZoneCondition kHealthy[] = {ZoneCondition::kEmpty, ZoneCondition::kImplicitOpen,
+                                                 ZoneCondition::kExplicitOpen, ZoneCondition::kClosed,
+                                                 ZoneCondition::kFull};
+    for (ZoneCondition c : kHealthy) {
+      bool present = false;
+      for (uint32_t z = config_.conventional_zones; z < model.nr_zones() && !present; ++z)
+        present = model.zone(z).cond == c;
+      if (!present) continue;
+      if (model.coverage().Count({c, Trigger::kFaultReadOnly, ZoneCondition::kReadOnly}) == 0)
+        wanted.push_back({c, OpKind::kInjectReadOnly});
+      if (model.coverage().Count({c, Trigger::kFaultOffline, ZoneCondition::kOffline}) == 0)
+        wanted.push_back({c, OpKind::kInjectOffline});
+    }
+  }
+  Operation op;
+  if (!wanted.empty()) {
+    Target t = wanted[rng_.Below(wanted.size())];
+    op.kind = t.kind;
+    op.offset = config_.zone_start(PickZoneIn(model, t.cond));
+    return op;
+  }
+  if (faulty.empty()) return Only(OpKind::kFlush);
+  op.kind = rng_.Chance(0.5) ? OpKind::kInjectReadOnly : OpKind::kInjectOffline;
+  op.offset = config_.zone_start(faulty[rng_.Below(faulty.size())]);
+  return op;
+}
+
+Operation WorkloadGenerator::Next(const ZoneModel& model) {
+  if (rng_.Chance(options_.power_cycle_rate)) return Only(OpKind::kPowerCycle);
+  if (rng_.Chance(options_.fault_rate)) return Fault(model);
+  uint64_t r = rng_.Below(1000);
+  if (r < 380) return Write(model);
+  if (r < 480) return config_.params.zone_append_supported || rng_.Chance(0.1) ? Append(model)
+                                                                               : Write(model);
+  if (r < 580) return ReadOp(model);
+  if (r < 680) return Manage(model, OpKind::kOpen);
+  if (r < 770) return Manage(model, OpKind::kClose);
+  if (r < 840) return Manage(model, OpKind::kFinish);
+  if (r < 940) return Manage(model, OpKind::kReset);
+  if (r < 950 && config_.params.profile == Profile::kZns) return Manage(model, OpKind::kOffline);
+  if (r < 975) {
+    Operation op;
+    op.kind = OpKind::kReport;
+    op.offset = config_.zone_start(static_cast<uint32_t>(rng_.Below(model.nr_zones())));
+    op.count = static_cast<uint32_t>(rng_.Below(4));
+    return op;
+  }
+  return Only(OpKind::kFlush);
+}
+
+}  // namespace zonesim

@@ -1,0 +1,51 @@
+// WorkloadGenerator: a deterministic stream of operations from a seed, weighted
+// toward the interesting edges of zone semantics: writes at and beside the
+// write pointer, writes that exactly fill a zone's capacity or cross it,
+// appends at the size limit, opens at the open limit, finish/close/reset of
+// every condition, select-all forms, power cycles, injected faults, and error
+// paths (unaligned, out of range, conventional zones).
+//
+// It reads the reference model's state to aim (e.g. at a write pointer), so the
+// same seed and configuration always give the same sequence.
+#pragma once
+
+#include <cstdint>
+
+#include "common/rng.h"
+#include "model/zone_model.h"
+#include "zoned/operation.h"
+
+namespace zonesim {
+
+struct WorkloadOptions {
+  uint64_t seed = 1;
+  double power_cycle_rate = 0.002;  // probability per operation
+  double fault_rate = 0.0005;       // probability per operation of an injected RO/OFF zone
+  uint32_t max_io_blocks = 64;      // largest write/read in logical blocks
+};
+
+class WorkloadGenerator {
+ public:
+  WorkloadGenerator(const DeviceConfig& config, const WorkloadOptions& options);
+
+  // The next operation, given the model's current state.
+  Operation Next(const ZoneModel& model);
+
+ private:
+  uint32_t PickSequentialZone(const ZoneModel& model);
+  uint32_t PickZoneIn(const ZoneModel& model, ZoneCondition wanted);
+  uint64_t Blocks(uint64_t max_blocks);
+  Operation Write(const ZoneModel& model);
+  Operation Append(const ZoneModel& model);
+  Operation ReadOp(const ZoneModel& model);
+  Operation Manage(const ZoneModel& model, OpKind kind);
+  Operation Fault(const ZoneModel& model);
+  Payload NextPayload();
+
+  DeviceConfig config_;
+  WorkloadOptions options_;
+  Rng rng_;
+  uint64_t payload_counter_ = 0;
+};
+
+}  // namespace zonesim

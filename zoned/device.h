@@ -1,0 +1,45 @@
+// Device: the operations of a zoned device, the seam between zonesim's drivers
+// (the io command, the lockstep checker, trace replay) and the devices they
+// drive (the model, a qcow2 image; later a qemu-io process or a Linux zoned
+// block device). Keep it small and free of any one device's details.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "zoned/device_config.h"
+#include "zoned/payload.h"
+#include "zoned/zone_report.h"
+#include "zoned/zone_status.h"
+#include "zoned/zone_types.h"
+
+namespace zonesim {
+
+class Device {
+ public:
+  virtual ~Device() = default;
+
+  virtual const DeviceConfig& config() const = 0;
+  virtual std::string name() const = 0;  // "model", "qcow2:/path/img.qcow2"
+
+  virtual ZoneStatus Read(uint64_t offset, uint64_t length, uint8_t* out) = 0;
+  virtual ZoneStatus Write(uint64_t offset, uint64_t length, const Payload& data) = 0;
+  virtual ZoneStatus Append(uint64_t zone_start, uint64_t length, const Payload& data,
+                            uint64_t* assigned) = 0;
+  virtual ZoneStatus Flush() = 0;
+  virtual ZoneStatus Manage(ZoneAction action, uint64_t zone_start) = 0;
+  virtual ZoneStatus ManageAll(ZoneAction action) = 0;
+  virtual ZoneStatus Report(uint64_t offset, uint32_t max_zones, ReportFilter filter,
+                            std::vector<ZoneReportEntry>* out, bool* partial) = 0;
+  virtual ZoneCounts Counts() = 0;
+
+  // Power loss and restart. An error here is a failure of the device's host
+  // (e.g. the image could not be reopened), not a zone status.
+  virtual Status PowerCycle() = 0;
+  // Device-internal events; kNotSupported where the device cannot simulate them.
+  virtual ZoneStatus Inject(ZoneFault fault, uint64_t zone_start) = 0;
+};
+
+}  // namespace zonesim
