@@ -15,7 +15,19 @@ bool Continues(const Extent& a, const Extent& b) {
   return a.payload_offset + a.length == b.payload_offset;
 }
 
+const std::vector<Extent> kNoExtents;
+
 }  // namespace
+
+ZoneData::ZoneData(const ZoneData& other)
+    : list_(other.list_ ? std::make_unique<std::vector<Extent>>(*other.list_) : nullptr) {}
+
+ZoneData& ZoneData::operator=(const ZoneData& other) {
+  if (this != &other) *this = ZoneData(other);
+  return *this;
+}
+
+const std::vector<Extent>& ZoneData::extents() const { return list_ ? *list_ : kNoExtents; }
 
 void ZoneData::Write(uint64_t offset, uint64_t length, const Payload& payload,
                      uint64_t payload_offset) {
@@ -24,14 +36,16 @@ void ZoneData::Write(uint64_t offset, uint64_t length, const Payload& payload,
   // position so equal fills always merge and compare equal.
   if (payload.kind == Payload::Kind::kFill) payload_offset = 0;
   Extent fresh{offset, length, payload, payload_offset};
+  if (!list_) list_ = std::make_unique<std::vector<Extent>>();
+  std::vector<Extent>& list = *list_;
 
   // Fast path: the write lands at or after the last extent (every write to a
   // sequential zone, since they happen at the write pointer).
-  if (extents_.empty() || extents_.back().end() <= offset) {
-    if (!extents_.empty() && Continues(extents_.back(), fresh))
-      extents_.back().length += length;
+  if (list.empty() || list.back().end() <= offset) {
+    if (!list.empty() && Continues(list.back(), fresh))
+      list.back().length += length;
     else
-      extents_.push_back(fresh);
+      list.push_back(fresh);
     return;
   }
 
@@ -39,8 +53,8 @@ void ZoneData::Write(uint64_t offset, uint64_t length, const Payload& payload,
   // that lie outside [offset, end), drop the rest, insert the new extent.
   const uint64_t end = offset + length;
   std::vector<Extent> kept;
-  kept.reserve(extents_.size() + 2);
-  for (const Extent& e : extents_) {
+  kept.reserve(list.size() + 2);
+  for (const Extent& e : list) {
     if (e.end() <= offset || e.offset >= end) {
       kept.push_back(e);
       continue;
@@ -62,15 +76,16 @@ void ZoneData::Write(uint64_t offset, uint64_t length, const Payload& payload,
   auto pos = std::lower_bound(kept.begin(), kept.end(), offset,
                               [](const Extent& e, uint64_t off) { return e.offset < off; });
   kept.insert(pos, fresh);
-  extents_ = std::move(kept);
+  list = std::move(kept);
 }
 
 void ZoneData::Read(uint64_t offset, uint64_t length, uint8_t* out) const {
+  const std::vector<Extent>& list = extents();
   const uint64_t end = offset + length;
   // First extent that ends after `offset`.
-  auto it = std::upper_bound(extents_.begin(), extents_.end(), offset,
+  auto it = std::upper_bound(list.begin(), list.end(), offset,
                              [](uint64_t off, const Extent& e) { return off < e.end(); });
-  for (; it != extents_.end() && it->offset < end; ++it) {
+  for (; it != list.end() && it->offset < end; ++it) {
     uint64_t from = std::max(offset, it->offset);
     uint64_t to = std::min(end, it->end());
     it->payload.Generate(it->payload_offset + (from - it->offset), static_cast<size_t>(to - from),
@@ -79,7 +94,7 @@ void ZoneData::Read(uint64_t offset, uint64_t length, uint8_t* out) const {
 }
 
 void ZoneData::Clear() {
-  std::vector<Extent>().swap(extents_);
+  list_.reset();
 }
 
 }  // namespace zonesim

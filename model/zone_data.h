@@ -3,8 +3,9 @@
 // The model never stores written bytes: each extent says "bytes [offset,
 // offset + length) are bytes [payload_offset, ...) of this Payload request",
 // and reads regenerate them (zoned/payload.h). A zone that was never written
-// (or was reset) holds an empty vector, so unwritten zones cost nothing beyond
-// the vector header.
+// (or was reset) holds no list at all: a ZoneData is one pointer, so an
+// unwritten zone costs 8 bytes here (the model's per-zone budget is 32 bytes,
+// issue 14: devices with millions of zones).
 //
 // Sequential zones only ever append at the write pointer, which is the O(1)
 // fast path of Write(); conventional zones take random overwrites, which split
@@ -13,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "zoned/payload.h"
@@ -31,6 +33,13 @@ struct Extent {
 
 class ZoneData {
  public:
+  ZoneData() = default;
+  // A copy is independent (the model is a copyable value).
+  ZoneData(const ZoneData& other);
+  ZoneData& operator=(const ZoneData& other);
+  ZoneData(ZoneData&&) noexcept = default;
+  ZoneData& operator=(ZoneData&&) noexcept = default;
+
   // Records that [offset, offset + length) now holds bytes
   // [payload_offset, payload_offset + length) of `payload`, replacing whatever
   // those bytes held before.
@@ -44,13 +53,15 @@ class ZoneData {
   // the memory.
   void Clear();
 
-  bool empty() const { return extents_.empty(); }
-  const std::vector<Extent>& extents() const { return extents_; }
+  bool empty() const { return list_ == nullptr; }
+  const std::vector<Extent>& extents() const;
 
-  bool operator==(const ZoneData&) const = default;
+  bool operator==(const ZoneData& other) const { return extents() == other.extents(); }
 
  private:
-  std::vector<Extent> extents_;  // sorted by offset, never overlapping, never empty extents
+  // Sorted by offset, never overlapping, never empty extents; null when there
+  // are none (never an empty list).
+  std::unique_ptr<std::vector<Extent>> list_;
 };
 
 }  // namespace zonesim

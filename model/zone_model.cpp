@@ -10,6 +10,8 @@
 
 namespace zonesim {
 
+static_assert(sizeof(ZoneData) <= 8, "an unwritten zone's data must stay one pointer");
+
 ZoneModel::ZoneModel(const DeviceConfig& config)
     : config_(config), zones_(config.nr_zones()), first_seq_(config.conventional_zones) {
   for (uint32_t z = 0; z < zones_.size(); ++z) {
@@ -18,6 +20,7 @@ ZoneModel::ZoneModel(const DeviceConfig& config)
     // WRITE POINTER); every sequential zone starts EMPTY (ZNS 1.1 2.1.1.3).
     zones_[z].cond = config_.is_conventional(z) ? ZoneCondition::kNotWp : ZoneCondition::kEmpty;
   }
+  index_.Init(first_seq_, static_cast<uint32_t>(zones_.size()));
   rr_cursor_ = first_seq_;  // null_blk null_init_zoned_dev: imp_close_zone_no = nr_conv
 }
 
@@ -43,6 +46,7 @@ void ZoneModel::Transition(uint32_t z, ZoneCondition to, Trigger trigger) {
   };
   if (uint32_t* c = count(from)) --*c;
   if (uint32_t* c = count(to)) ++*c;
+  index_.Move(z, from, to);
 
   // Victim order: only IMPLICIT OPEN zones may be implicitly closed (ZNS 1.1
   // 2.1.1.4: "zones in ZSIO"; EO zones are never closed by the device). A

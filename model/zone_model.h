@@ -20,6 +20,7 @@
 #include "model/edge_coverage.h"
 #include "zoned/payload.h"
 #include "model/zone_data.h"
+#include "model/zone_index.h"
 #include "zoned/zone_status.h"
 #include "zoned/zone_report.h"
 #include "zoned/zone_types.h"
@@ -98,12 +99,16 @@ class ZoneModel {
   std::optional<uint32_t> last_implicit_close() const;
 
   const EdgeCoverage& coverage() const;
+  // The sequential zones by condition (EMPTY by complement), kept by
+  // Transition: lets callers find zones in a condition without a scan.
+  const ZoneIndex& index() const { return index_; }
 
  private:
   // What a zone is about to do that may need resources (Resource check in
   // the semantics contract).
   enum class ResourceUse : uint8_t { kWrite, kExplicitOpen, kFinish };
 
+  // 32 bytes: the per-zone budget for devices with millions of zones.
   struct ZoneState {
     uint64_t wp = 0;     // internal write pointer (absolute byte offset)
     uint64_t stamp = 0;  // victim order key for the oldest / least_recently_written policies
@@ -144,6 +149,7 @@ class ZoneModel {
 
   DeviceConfig config_;
   std::vector<ZoneState> zones_;
+  ZoneIndex index_;
   uint32_t first_seq_ = 0;  // index of the first sequential zone
   uint32_t implicit_open_ = 0, explicit_open_ = 0, closed_ = 0;  // the counters
   // IMPLICIT OPEN zones in the order the policy picks victims: keyed by zone

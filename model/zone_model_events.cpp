@@ -2,6 +2,8 @@
 // 2.1.1.3 initial state after an NVM Subsystem Reset or shutdown) and fault
 // injection (ZNS 1.1 2.1.1.3.6-7: zones become READ ONLY or OFFLINE "by
 // mechanisms outside the scope"; null_blk zone_readonly / zone_offline).
+#include <vector>
+
 #include "model/zone_model.h"
 
 namespace zonesim {
@@ -9,7 +11,16 @@ namespace zonesim {
 void ZoneModel::PowerCycle() {
   BeginOperation();
   using C = ZoneCondition;
-  for (uint32_t z = first_seq_; z < zones_.size(); ++z) {
+  // Only all_full changes an EMPTY zone; the other policies visit the zones
+  // that are not EMPTY (O(touched zones), not O(zones)).
+  std::vector<uint32_t> zones;
+  if (config_.params.power_cycle == PowerCyclePolicy::kAllFull) {
+    zones.reserve(zones_.size() - first_seq_);
+    for (uint32_t z = first_seq_; z < zones_.size(); ++z) zones.push_back(z);
+  } else {
+    zones = index_.non_empty();
+  }
+  for (uint32_t z : zones) {
     ZoneState& s = zones_[z];
     const bool has_data = s.wp != start_of(z);
     switch (config_.params.power_cycle) {

@@ -163,7 +163,7 @@ ZoneStatus ZoneModel::OpenAll() {
       implicit_open_ + explicit_open_ + to_open > max_open)
     return ZoneStatus::kTooManyOpenZones;
   // QEMU nvme_bulk_proc_zone: one by one in index order, stop at the limit.
-  for (uint32_t z = first_seq_; z < zones_.size(); ++z) {
+  for (uint32_t z : index_.members(ZoneCondition::kClosed)) {
     if (zones_[z].cond != ZoneCondition::kClosed) continue;
     if (max_open != 0 && implicit_open_ + explicit_open_ >= max_open)
       return ZoneStatus::kTooManyOpenZones;
@@ -180,9 +180,9 @@ ZoneStatus ZoneModel::ManageAll(ZoneAction action) {
 
   // Select All never touches conventional zones and never fails for
   // resources (ZNS 1.1 3.4.3; libzbc 01.148/01.149). Only zones it changes
-  // are touched.
+  // are touched. No action changes an EMPTY zone, so only the others are visited.
   using C = ZoneCondition;
-  for (uint32_t z = first_seq_; z < zones_.size(); ++z) {
+  for (uint32_t z : index_.non_empty()) {
     const C cond = zones_[z].cond;
     switch (action) {
       case ZoneAction::kClose:  // ZSIO/ZSEO -> ZSC (or EMPTY, see CloseZone)

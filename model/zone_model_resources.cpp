@@ -32,8 +32,7 @@ void ZoneModel::RebuildVictimOrder() {
   // volatile memory): zones still IMPLICIT OPEN (power_cycle=keep) are
   // re-stamped in zone-index order, as if they had been opened in that order.
   victims_.clear();
-  for (uint32_t z = first_seq_; z < zones_.size(); ++z) {
-    if (zones_[z].cond != ZoneCondition::kImplicitOpen) continue;
+  for (uint32_t z : index_.members(ZoneCondition::kImplicitOpen)) {
     zones_[z].stamp = ++clock_;
     victims_.insert(VictimKey(z));
   }

@@ -3,40 +3,39 @@
 namespace zonesim {
 
 void ZoneList::Resize(uint32_t nr_zones) {
-  prev_.assign(nr_zones, kNone);
-  next_.assign(nr_zones, kNone);
-  in_.assign(nr_zones, false);
+  links_.clear();
+  end_ = nr_zones;
   head_ = tail_ = kNone;
-  size_ = 0;
+}
+
+uint32_t ZoneList::next(uint32_t zone) const {
+  auto it = links_.find(zone);
+  return it == links_.end() ? kNone : it->second.next;
 }
 
 void ZoneList::PushBack(uint32_t zone) {
-  if (Contains(zone)) return;
-  prev_[zone] = tail_;
-  next_[zone] = kNone;
+  if (zone >= end_ || Contains(zone)) return;
+  links_[zone] = Links{tail_, kNone};
   if (tail_ == kNone) head_ = zone;
-  else next_[tail_] = zone;
+  else links_[tail_].next = zone;
   tail_ = zone;
-  in_[zone] = true;
-  ++size_;
 }
 
 void ZoneList::Remove(uint32_t zone) {
-  if (!Contains(zone)) return;
-  uint32_t p = prev_[zone], n = next_[zone];
-  if (p == kNone) head_ = n;
-  else next_[p] = n;
-  if (n == kNone) tail_ = p;
-  else prev_[n] = p;
-  prev_[zone] = next_[zone] = kNone;
-  in_[zone] = false;
-  --size_;
+  auto it = links_.find(zone);
+  if (it == links_.end()) return;
+  const Links l = it->second;
+  links_.erase(it);
+  if (l.prev == kNone) head_ = l.next;
+  else links_[l.prev].next = l.next;
+  if (l.next == kNone) tail_ = l.prev;
+  else links_[l.next].prev = l.prev;
 }
 
 std::vector<uint32_t> ZoneList::Members() const {
   std::vector<uint32_t> out;
-  out.reserve(size_);
-  for (uint32_t z = head_; z != kNone; z = next_[z]) out.push_back(z);
+  out.reserve(links_.size());
+  for (uint32_t z = head_; z != kNone; z = next(z)) out.push_back(z);
   return out;
 }
 

@@ -2,12 +2,16 @@
 // zoned emulators keep their open/closed zone lists in (QEMU hw/nvme keeps
 // QTAILQs exp_open_zones / imp_open_zones / closed_zones). Insertion order is
 // kept, so the head of the implicitly-open list is the zone that entered
-// IMPLICIT OPEN earliest (QEMU's auto-transition victim). Push/remove are O(1)
-// and a zone is in at most one list of a given ZoneList, which the links
-// guarantee.
+// IMPLICIT OPEN earliest (QEMU's auto-transition victim). A zone is in a given
+// ZoneList at most once, which the links guarantee.
+//
+// The links live in a map keyed by zone, so a list costs memory per member,
+// not per zone of the device (issue 14: images with millions of zones, of
+// which few are open or closed); push/remove are O(log members).
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 namespace zonesim {
@@ -21,23 +25,25 @@ class ZoneList {
 
   void PushBack(uint32_t zone);
   void Remove(uint32_t zone);
-  bool Contains(uint32_t zone) const { return zone < in_.size() && in_[zone]; }
+  bool Contains(uint32_t zone) const { return links_.count(zone) != 0; }
 
-  uint32_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  uint32_t front() const { return head_; }                 // kNone when empty
-  uint32_t next(uint32_t zone) const { return next_[zone]; }  // kNone at the tail
+  uint32_t size() const { return static_cast<uint32_t>(links_.size()); }
+  bool empty() const { return links_.empty(); }
+  uint32_t front() const { return head_; }  // kNone when empty
+  uint32_t next(uint32_t zone) const;       // kNone at the tail
 
   // The members in list order (for tests and reports).
   std::vector<uint32_t> Members() const;
 
  private:
-  std::vector<uint32_t> prev_;
-  std::vector<uint32_t> next_;
-  std::vector<bool> in_;
+  struct Links {
+    uint32_t prev = kNone;
+    uint32_t next = kNone;
+  };
+  std::map<uint32_t, Links> links_;  // the members
+  uint32_t end_ = 0;                 // zone indices are below this
   uint32_t head_ = kNone;
   uint32_t tail_ = kNone;
-  uint32_t size_ = 0;
 };
 
 }  // namespace zonesim

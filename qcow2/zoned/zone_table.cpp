@@ -2,6 +2,8 @@
 
 namespace zonesim {
 
+static_assert(sizeof(ZoneRecord) <= 32, "the per-zone budget of an open image");
+
 void ZoneTable::Init(const DeviceConfig& config) {
   uint32_t n = config.nr_zones();
   zones_.assign(n, ZoneRecord{});
@@ -13,6 +15,7 @@ void ZoneTable::Init(const DeviceConfig& config) {
   explicit_open_.Resize(n);
   closed_.Resize(n);
   dirty_.Resize(n);
+  non_empty_.clear();
   first_sequential_ = config.conventional_zones;
   cursor_ = first_sequential_;
   write_seq_ = 0;
@@ -32,6 +35,8 @@ void ZoneTable::SetCondition(uint32_t z, ZoneCondition c) {
   if (r.cond == c) return;
   if (ZoneList* from = list_for(r.cond)) from->Remove(z);
   if (ZoneList* to = list_for(c)) to->PushBack(z);
+  if (c == ZoneCondition::kEmpty) non_empty_.erase(z);
+  else if (r.cond == ZoneCondition::kEmpty) non_empty_.insert(z);
   r.cond = c;
 }
 

@@ -436,10 +436,10 @@ ZoneStatus ZonedImage::ManageAll(ZoneAction action) {
   if (ZoneStatus w = Writable(); w != ZoneStatus::kOk) return w;
   if (action == ZoneAction::kOffline && config_.params.profile != Profile::kZns)
     return ZoneStatus::kNotSupported;
-  const uint32_t first = config_.conventional_zones, n = config_.nr_zones();
+  // No action changes an EMPTY zone: only the others are visited.
   auto zones_in = [&](std::initializer_list<ZoneCondition> conds) {
     std::vector<uint32_t> out;
-    for (uint32_t z = first; z < n; ++z)
+    for (uint32_t z : table_.non_empty())
       if (std::find(conds.begin(), conds.end(), table_[z].cond) != conds.end()) out.push_back(z);
     return out;
   };

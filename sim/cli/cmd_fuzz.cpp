@@ -126,11 +126,13 @@ int RunFuzzCommand(const CommandArgs& args) {
   std::string profile_name = "linux", config_spec, image, junit, replay_file;
   double power_cycle_rate = 0.002, fault_rate = 0.0005;
   uint32_t cluster_size = 65536;
+  uint64_t full_compare_every = 0;
   po::options_description desc(
       "usage: zonesim fuzz [options]\n\n"
       "Runs a deterministic workload from a seed in lockstep on the reference model and\n"
-      "a fresh zoned qcow2 image, comparing every status, append LBA, read and the full\n"
-      "zone report after every operation. Stops at the first divergence and shrinks it\n"
+      "a fresh zoned qcow2 image, comparing every status, append LBA, read, the counters\n"
+      "and the zones each operation can change after every operation, and every zone at\n"
+      "every power cycle, every --full-compare-every operations and at the end. Stops at the first divergence and shrinks it\n"
       "to a minimal reproducer script. Exit 0 conforming, 1 divergence, 2 usage or\n"
       "input error.\n\noptions");
   desc.add_options()("help,h", "show this help")(
@@ -153,6 +155,9 @@ int RunFuzzCommand(const CommandArgs& args) {
       "replay", po::value<std::string>(&replay_file),
       "run this zonesim io script in lockstep instead of a generated workload")(
       "no-shrink", "report the divergence without shrinking it")(
+      "full-compare-every", po::value<uint64_t>(&full_compare_every),
+      "compare every zone after every N-th operation (1: after every operation; default: "
+      "one zone in 64 per operation, i.e. every ceil(zones/64) operations)")(
       "json", "print the result as one JSON document")(
       "junit", po::value<std::string>(&junit), "also write a JUnit XML report to this file");
   po::variables_map vm;
@@ -214,6 +219,11 @@ int RunFuzzCommand(const CommandArgs& args) {
   o.keep_image = vm.count("keep-image") > 0;
   o.cluster_size = cluster_size;
   o.shrink = vm.count("no-shrink") == 0;
+  if (vm.count("full-compare-every") && full_compare_every == 0) {
+    std::fprintf(stderr, "zonesim fuzz: --full-compare-every must be at least 1\n");
+    return kExitUsage;
+  }
+  o.full_compare_every = full_compare_every;
   bool tty = isatty(STDERR_FILENO) != 0;
   uint64_t total = o.replay.empty() ? ops : o.replay.size();
   o.progress_every = tty ? std::max<uint64_t>(total / 200, 1) : std::max<uint64_t>(total / 10, 1);

@@ -159,6 +159,9 @@ int RunReplayCommand(const CommandArgs& args) {
       "N,...: a power cycle after these I/O events (1-based)")(
       "power-cycle-every", po::value<uint64_t>(&o.power_cycle_every)->default_value(0),
       "a power cycle after every N I/O events")(
+      "full-compare-every", po::value<uint64_t>(&o.full_compare_every),
+      "compare every zone of both devices after every N-th operation (1: after every "
+      "operation; default: every ceil(zones/64)); always at power cycles and the end")(
       "infer-resets", "reset a written zone before a write to its start instead of reporting a violation")(
       "fail-on-violations", "exit 3 when the workload broke zone rules (and the image conformed)")(
       "quote", po::value<size_t>(&o.quote_limit)->default_value(10), "violations quoted in the summary")(
@@ -202,6 +205,8 @@ int RunReplayCommand(const CommandArgs& args) {
   if (!ParsePowerCycleList(power_at, &o.power_cycle_at, &bad))
     return Usage("--power-cycle-at: '" + bad + "' is not an event number (1, 2, ...)");
   o.infer_resets = vm.count("infer-resets") > 0;
+  if (vm.count("full-compare-every") && o.full_compare_every == 0)
+    return Usage("--full-compare-every must be at least 1");
   const bool fail_on_violations = vm.count("fail-on-violations") > 0;
 
   o.config = DefaultReplayDevice(*profile);

@@ -71,10 +71,10 @@ class Qcow2Device final : public Device {
 
 Status Qcow2Device::PowerCycle() {
   // What the zones were before: RO/OFF must come back, and `keep` restores
-  // the open and closed conditions too.
-  std::vector<ZoneReportEntry> before;
-  if (image_->Report(0, 0, ReportFilter::kAll, &before, nullptr) != ZoneStatus::kOk)
-    return Status::IoError(path_ + ": cannot report zones before the power cycle");
+  // the open and closed conditions too. Only zones that are not EMPTY can be
+  // any of those, so only they are remembered (O(zones touched), issue 14).
+  std::vector<std::pair<uint32_t, ZoneCondition>> before;
+  for (uint32_t z : image_->table().non_empty()) before.emplace_back(z, image_->table()[z].cond);
   // On failure the old (closed) image stays in place, so every later
   // operation fails with kMediaError instead of touching a null image.
   Status s = image_->Close();
@@ -85,11 +85,21 @@ Status Qcow2Device::PowerCycle() {
   image_ = std::move(reopened);
 
   const DeviceConfig& c = image_->config();
-  std::vector<uint32_t> sequential_alive;  // not RO/OFF: the zones wipe/all_full touch
-  for (uint32_t z = c.conventional_zones; z < c.nr_zones(); ++z) {
-    ZoneCondition was = before[z].cond;
-    if (was != ZoneCondition::kReadOnly && was != ZoneCondition::kOffline)
+  auto faulty = [](ZoneCondition was) {
+    return was == ZoneCondition::kReadOnly || was == ZoneCondition::kOffline;
+  };
+  // The zones wipe/all_full touch: not RO/OFF (all_full fills EMPTY ones too).
+  std::vector<uint32_t> sequential_alive;
+  if (params_.power_cycle == PowerCyclePolicy::kAllFull) {
+    size_t next = 0;
+    for (uint32_t z = c.conventional_zones; z < c.nr_zones(); ++z) {
+      while (next < before.size() && before[next].first < z) ++next;
+      if (next < before.size() && before[next].first == z && faulty(before[next].second)) continue;
       sequential_alive.push_back(z);
+    }
+  } else {
+    for (const auto& [z, was] : before)
+      if (!faulty(was)) sequential_alive.push_back(z);
   }
   auto check = [&](ZoneStatus zs, const char* what) {
     if (zs == ZoneStatus::kOk) return Status::Ok();
@@ -102,8 +112,7 @@ Status Qcow2Device::PowerCycle() {
       break;  // open-to-closed recovery did it
     case PowerCyclePolicy::kKeep:
       // Index order: the implicit-close history is cleared anyway.
-      for (uint32_t z : sequential_alive) {
-        ZoneCondition was = before[z].cond;
+      for (const auto& [z, was] : before) {
         if (!is_active(was)) continue;
         s = check(image_->RestoreCondition(z, was), "restore condition");
         if (!s.ok()) return s;
@@ -118,8 +127,7 @@ Status Qcow2Device::PowerCycle() {
       if (!s.ok()) return s;
       break;
   }
-  for (uint32_t z = c.conventional_zones; z < c.nr_zones(); ++z) {
-    ZoneCondition was = before[z].cond;
+  for (const auto& [z, was] : before) {
     if (was == ZoneCondition::kReadOnly)
       s = check(image_->Inject(ZoneFault::kReadOnly, c.zone_start(z)), "read-only zone");
     else if (was == ZoneCondition::kOffline)

@@ -40,9 +40,10 @@ Status RunLockstep(const DeviceConfig& config, const std::vector<Operation>& ops
   std::unique_ptr<Device> device;
   Status s = FreshDevice(config, image_path, cluster_size, /*overwrite=*/true, &device);
   if (!s.ok()) return s;
-  LockstepChecker checker(config, device.get());
+  LockstepChecker checker(config, device.get(), 16, /*full_compare_every=*/1);
   for (const Operation& op : ops)
     if (!checker.Step(op)) break;
+  checker.Finish();
   *divergence = checker.divergence();
   return Status::Ok();
 }
@@ -59,7 +60,7 @@ Status RunCampaign(const CampaignOptions& options, CampaignResult* result) {
   s = FreshDevice(config, path, options.cluster_size, /*overwrite=*/false, &device);
   if (!s.ok()) return s;
 
-  LockstepChecker checker(config, device.get());
+  LockstepChecker checker(config, device.get(), 16, options.full_compare_every);
   WorkloadGenerator generator(config, options.workload);
   std::vector<Operation> ran;
   const bool replaying = !options.replay.empty();
@@ -73,6 +74,7 @@ Status RunCampaign(const CampaignOptions& options, CampaignResult* result) {
       options.progress(i + 1, total);
     if (!agreed) break;
   }
+  checker.Finish();
   device.reset();  // closes the image
 
   result->ops_run = checker.steps();

@@ -34,6 +34,9 @@ struct CampaignOptions {
   std::string image_path;  // empty: a temporary directory
   bool keep_image = false;
   uint32_t cluster_size = 65536;
+  // Compare every zone after every N-th operation (and at every power cycle
+  // and the end); 0: DefaultFullCompareInterval. The shrinker always uses 1.
+  uint64_t full_compare_every = 0;
   bool shrink = true;
   size_t shrink_budget = 4000;
   // Called every `progress_every` operations and at the end.
@@ -63,7 +66,8 @@ struct CampaignResult {
 Status RunCampaign(const CampaignOptions& options, CampaignResult* result);
 
 // Runs ops in lockstep on a fresh model and a fresh image at image_path
-// (overwritten). Returns the divergence, if any.
+// (overwritten), comparing every zone after every operation. Returns the
+// divergence, if any.
 Status RunLockstep(const DeviceConfig& config, const std::vector<Operation>& ops,
                    const std::string& image_path, uint32_t cluster_size,
                    std::optional<Divergence>* divergence);

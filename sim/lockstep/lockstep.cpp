@@ -16,7 +16,60 @@ bool MayImplicitlyClose(OpKind k) {
   return k == OpKind::kWrite || k == OpKind::kAppend || k == OpKind::kOpen || k == OpKind::kFinish;
 }
 
+// Zones compared per report call: bounds the memory of a complete comparison
+// of a device with millions of zones.
+constexpr uint32_t kCompareChunk = 4096;
+
+ZoneReportEntry ReportOne(Device& dev, uint32_t z) {
+  std::vector<ZoneReportEntry> out;
+  bool partial = false;
+  dev.Report(dev.config().zone_start(z), 1, ReportFilter::kAll, &out, &partial);
+  return out.empty() ? ZoneReportEntry{} : out.front();
+}
+
+std::string ZoneStateMessage(const ZoneDifference& d) {
+  return "zone state differs after the operation (zone " + std::to_string(d.zone) + ": model " +
+         FormatZoneEntry(d.model) + ", device " + FormatZoneEntry(d.device) + ")";
+}
+
+std::string CountsDifference(Device& model, Device& device) {
+  ZoneCounts mc = model.Counts(), dc = device.Counts();
+  if (mc == dc) return "";
+  return "open/active counts differ after the operation (model " + FormatZoneCounts(mc) +
+         "; device " + FormatZoneCounts(dc) + ")";
+}
+
 }  // namespace
+
+uint64_t DefaultFullCompareInterval(const DeviceConfig& config) {
+  return std::max<uint64_t>(1, (uint64_t{config.nr_zones()} + 63) / 64);
+}
+
+std::vector<ZoneDifference> DifferingZones(Device& model, Device& device, uint32_t first,
+                                           uint32_t last, size_t limit) {
+  std::vector<ZoneDifference> out;
+  const DeviceConfig& c = model.config();
+  if (c.nr_zones() == 0 || first > last) return out;
+  std::vector<ZoneReportEntry> mr, dr;
+  bool partial = false;
+  for (uint64_t a = first; a <= last; a += kCompareChunk) {
+    const uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(kCompareChunk, last - a + 1));
+    const uint32_t z0 = static_cast<uint32_t>(a);
+    mr.clear();
+    dr.clear();
+    model.Report(c.zone_start(z0), n, ReportFilter::kAll, &mr, &partial);
+    device.Report(c.zone_start(z0), n, ReportFilter::kAll, &dr, &partial);
+    if (mr == dr) continue;
+    for (uint32_t i = 0; i < n; ++i) {
+      ZoneReportEntry x = i < mr.size() ? mr[i] : ZoneReportEntry{};
+      ZoneReportEntry y = i < dr.size() ? dr[i] : ZoneReportEntry{};
+      if (x == y) continue;
+      out.push_back({z0 + i, x, y});
+      if (limit != 0 && out.size() >= limit) return out;
+    }
+  }
+  return out;
+}
 
 std::string FormatZoneEntry(const ZoneReportEntry& e) {
   return std::string(to_string(e.cond)) + " wp=" + Hex(e.wp) + " cap=" + Hex(e.capacity) +
@@ -28,15 +81,14 @@ std::string FormatZoneCounts(const ZoneCounts& c) {
          ", explicit " + std::to_string(c.explicit_open) + "), active " + std::to_string(c.active());
 }
 
-LockstepChecker::LockstepChecker(const DeviceConfig& config, Device* device, size_t history)
-    : config_(config), model_(config), device_(device), history_size_(history) {}
-
-std::vector<ZoneReportEntry> LockstepChecker::FullReport(Device& dev) {
-  std::vector<ZoneReportEntry> out;
-  bool partial = false;
-  dev.Report(0, 0, ReportFilter::kAll, &out, &partial);
-  return out;
-}
+LockstepChecker::LockstepChecker(const DeviceConfig& config, Device* device, size_t history,
+                                 uint64_t full_compare_every)
+    : config_(config),
+      model_(config),
+      device_(device),
+      history_size_(history),
+      full_compare_every_(full_compare_every != 0 ? full_compare_every
+                                                  : DefaultFullCompareInterval(config)) {}
 
 bool LockstepChecker::ImplicitCloseChoicePossible(const Operation& op) const {
   // Only the non-deterministic policies leave a choice; the others are followed exactly.
@@ -48,18 +100,19 @@ bool LockstepChecker::ImplicitCloseChoicePossible(const Operation& op) const {
 
 ImplicitCloseChoice LockstepChecker::InferDeviceChoice(const Operation& op,
                                                        const OpOutcome& device_outcome,
-                                                       const std::vector<ZoneReportEntry>& before,
-                                                       const std::vector<ZoneReportEntry>& after) {
+                                                       const std::vector<uint32_t>& candidates) {
   ImplicitCloseChoice choice;  // follow the policy unless the device shows otherwise
-  const ZoneModel& m = model_.model();
-  std::vector<uint32_t> candidates = m.ImplicitCloseCandidates();
+  const ZoneModel& m = model_.model();  // not yet run: its state is the state before op
   uint32_t target = op.offset < config_.size ? config_.zone_index(op.offset) : UINT32_MAX;
   // A zone the model holds implicitly open that the device now reports CLOSED,
-  // other than the target, is the device's victim.
-  for (uint32_t z = 0; z < before.size() && z < after.size(); ++z) {
-    if (z == target) continue;
-    if (before[z].cond == ZoneCondition::kImplicitOpen && after[z].cond == ZoneCondition::kClosed &&
-        std::find(candidates.begin(), candidates.end(), z) != candidates.end()) {
+  // other than the target, is the device's victim: the lowest such candidate
+  // (only the candidates can be it, so only they are asked for).
+  std::vector<uint32_t> by_index = candidates;
+  std::sort(by_index.begin(), by_index.end());
+  for (uint32_t z : by_index) {
+    if (z == target || z >= m.nr_zones()) continue;
+    if (m.zone(z).cond == ZoneCondition::kImplicitOpen &&
+        ReportOne(*device_, z).cond == ZoneCondition::kClosed) {
       choice.kind = ImplicitCloseChoice::Kind::kCloseZone;
       choice.zone = z;
       if (!candidates.empty() && candidates.front() != z) {
@@ -89,13 +142,14 @@ bool LockstepChecker::Step(const Operation& op) {
   if (history_.size() > history_size_) history_.pop_front();
   ++op_counts_[op.kind];
 
+  bool all = false;
+  std::vector<uint32_t> zones = ZonesToCompare(op, &all);
   OpOutcome d, m;
   if (ImplicitCloseChoicePossible(op)) {
     // Run the device first, read off its choice, and let the model adopt it.
-    std::vector<ZoneReportEntry> before = FullReport(model_);
+    std::vector<uint32_t> candidates = model_.model().ImplicitCloseCandidates();
     d = ApplyOperation(*device_, op);
-    std::vector<ZoneReportEntry> after = FullReport(*device_);
-    model_.model().SetNextImplicitClose(InferDeviceChoice(op, d, before, after));
+    model_.model().SetNextImplicitClose(InferDeviceChoice(op, d, candidates));
     m = ApplyOperation(model_, op);
   } else {
     m = ApplyOperation(model_, op);
@@ -106,7 +160,51 @@ bool LockstepChecker::Step(const Operation& op) {
   last_host_error_ = m.host_error;
   if (!m.host_error.empty()) ++host_refusals_;
   else ++status_counts_[m.status];
-  return Compare(op, m, d);
+  if (std::optional<uint32_t> victim = model_.model().last_implicit_close()) zones.push_back(*victim);
+  if (!all && op.kind != OpKind::kReport && is_zone_management(op.kind) &&
+      ZonesTouched(op, config_).all) {
+    // Select All: the zones not EMPTY after it too (an open-all may open
+    // zones that were EMPTY under some parameters).
+    std::vector<uint32_t> after = model_.model().index().non_empty();
+    zones.insert(zones.end(), after.begin(), after.end());
+  }
+  std::sort(zones.begin(), zones.end());
+  zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
+  const bool full = all || steps_ - last_full_at_ >= full_compare_every_;
+  last_op_ = op;
+  last_model_ = m;
+  last_model_.data.clear();
+  last_model_.report.clear();
+  last_device_ = d;
+  last_device_.data.clear();
+  last_device_.report.clear();
+  return Compare(op, m, d, std::move(zones), full);
+}
+
+bool LockstepChecker::Finish() {
+  if (divergence_) return false;
+  if (steps_ == 0 || last_full_at_ == steps_) return true;
+  return FullCompare(last_op_, last_model_, last_device_);
+}
+
+std::vector<uint32_t> LockstepChecker::ZonesToCompare(const Operation& op, bool* all) const {
+  *all = false;
+  switch (op.kind) {
+    case OpKind::kPowerCycle:
+      *all = true;
+      return {};
+    case OpKind::kFlush:   // changes no zone (counters are always compared)
+    case OpKind::kReport:  // changes nothing; its entries are compared as its outcome
+      return {};
+    default:
+      break;
+  }
+  ZoneSpan s = ZonesTouched(op, config_);
+  if (s.all) return model_.model().index().non_empty();  // Select All: what is not EMPTY
+  std::vector<uint32_t> zones;
+  zones.reserve(s.last - s.first + 1);
+  for (uint64_t z = s.first; z <= s.last; ++z) zones.push_back(static_cast<uint32_t>(z));
+  return zones;
 }
 
 std::string DescribeOutcomeDifference(const Operation& op, const OpOutcome& m,
@@ -129,31 +227,48 @@ std::string DescribeOutcomeDifference(const Operation& op, const OpOutcome& m,
 }
 
 std::string DescribeStateDifference(Device& model, Device& device) {
-  std::vector<ZoneReportEntry> mr, dr;
-  bool partial = false;
-  model.Report(0, 0, ReportFilter::kAll, &mr, &partial);
-  device.Report(0, 0, ReportFilter::kAll, &dr, &partial);
-  if (mr != dr) {
-    for (uint32_t z = 0; z < std::max(mr.size(), dr.size()); ++z) {
-      ZoneReportEntry a = z < mr.size() ? mr[z] : ZoneReportEntry{};
-      ZoneReportEntry b = z < dr.size() ? dr[z] : ZoneReportEntry{};
-      if (!(a == b))
-        return "zone state differs after the operation (zone " + std::to_string(z) + ": model " +
-               FormatZoneEntry(a) + ", device " + FormatZoneEntry(b) + ")";
-    }
-  }
-  ZoneCounts mc = model.Counts(), dc = device.Counts();
-  if (mc != dc)
-    return "open/active counts differ after the operation (model " + FormatZoneCounts(mc) +
-           "; device " + FormatZoneCounts(dc) + ")";
-  return "";
+  const uint32_t n = model.config().nr_zones();
+  std::vector<ZoneDifference> diff = DifferingZones(model, device, 0, n == 0 ? 0 : n - 1, 1);
+  if (!diff.empty()) return ZoneStateMessage(diff.front());
+  return CountsDifference(model, device);
 }
 
-bool LockstepChecker::Compare(const Operation& op, const OpOutcome& m, const OpOutcome& d) {
+std::string DescribeZonesDifference(Device& model, Device& device,
+                                    const std::vector<uint32_t>& zones) {
+  // Runs of consecutive zones are compared with one report each.
+  for (size_t i = 0; i < zones.size();) {
+    size_t j = i + 1;
+    while (j < zones.size() && zones[j] == zones[j - 1] + 1) ++j;
+    std::vector<ZoneDifference> diff = DifferingZones(model, device, zones[i], zones[j - 1], 1);
+    if (!diff.empty()) return ZoneStateMessage(diff.front());
+    i = j;
+  }
+  return CountsDifference(model, device);
+}
+
+bool LockstepChecker::Compare(const Operation& op, const OpOutcome& m, const OpOutcome& d,
+                              std::vector<uint32_t> zones, bool full) {
   std::string what = DescribeOutcomeDifference(op, m, d);
-  // After every operation: the full zone report and the counters.
-  if (what.empty()) what = DescribeStateDifference(model_, *device_);
+  // After every operation: the zones it can have changed and the counters.
+  if (what.empty()) what = DescribeZonesDifference(model_, *device_, zones);
+  if (!what.empty()) {
+    Diverge(op, m, d, std::move(what));
+    return false;
+  }
+  return !full || FullCompare(op, m, d);
+}
+
+bool LockstepChecker::FullCompare(const Operation& op, const OpOutcome& m, const OpOutcome& d) {
+  const uint64_t previous = last_full_at_;
+  ++full_compares_;
+  last_full_at_ = steps_;
+  std::string what = DescribeStateDifference(model_, *device_);
   if (what.empty()) return true;
+  if (op.kind != OpKind::kPowerCycle && full_compare_every_ > 1)
+    what += "; found by the complete comparison of every zone (every " +
+            std::to_string(full_compare_every_) + " operations), the previous one " +
+            (previous == 0 ? std::string("was before the first operation")
+                           : "was after operation " + std::to_string(previous - 1));
   Diverge(op, m, d, std::move(what));
   return false;
 }
@@ -166,12 +281,8 @@ void LockstepChecker::Diverge(const Operation& op, const OpOutcome& m, const OpO
   div.model = m;
   div.device = d;
   div.what = std::move(what);
-  std::vector<ZoneReportEntry> mr = FullReport(model_), dr = FullReport(*device_);
-  for (uint32_t z = 0; z < std::max(mr.size(), dr.size()); ++z) {
-    ZoneReportEntry a = z < mr.size() ? mr[z] : ZoneReportEntry{};
-    ZoneReportEntry b = z < dr.size() ? dr[z] : ZoneReportEntry{};
-    if (!(a == b)) div.zones.push_back({z, a, b});
-  }
+  const uint32_t n = config_.nr_zones();
+  div.zones = DifferingZones(model_, *device_, 0, n == 0 ? 0 : n - 1, 0);
   div.model_counts = model_.Counts();
   div.device_counts = device_->Counts();
   // History: the last operations touching a differing zone (or the target).

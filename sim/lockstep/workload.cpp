@@ -1,6 +1,7 @@
 #include "sim/lockstep/workload.h"
 
 #include <algorithm>
+#include <iterator>
 #include <vector>
 
 namespace zonesim {
@@ -41,11 +42,11 @@ uint32_t WorkloadGenerator::PickSequentialZone(const ZoneModel& model) {
 }
 
 uint32_t WorkloadGenerator::PickZoneIn(const ZoneModel& model, ZoneCondition wanted) {
-  std::vector<uint32_t> matches;
-  for (uint32_t z = config_.conventional_zones; z < model.nr_zones(); ++z)
-    if (model.zone(z).cond == wanted) matches.push_back(z);
-  if (matches.empty()) return PickSequentialZone(model);
-  return matches[rng_.Below(matches.size())];
+  // A uniform pick among the zones in `wanted`, in index order, through the
+  // model's index (no scan of every zone).
+  const uint32_t matches = model.index().count(wanted);
+  if (matches == 0) return PickSequentialZone(model);
+  return model.index().nth(wanted, static_cast<uint32_t>(rng_.Below(matches)));
 }
 
 Operation WorkloadGenerator::Write(const ZoneModel& model) {
@@ -181,10 +182,12 @@ Operation WorkloadGenerator::Fault(const ZoneModel& model) {
   // to take a fault edge the run has not covered yet, and never once half the
   // sequential zones are faulty; otherwise a fault hits an already faulty zone
   // (READ ONLY -> OFFLINE, and the no-op self loops).
-  std::vector<uint32_t> faulty;
-  for (uint32_t z = config_.conventional_zones; z < model.nr_zones(); ++z) {
-    ZoneCondition c = model.zone(z).cond;
-    if (c == ZoneCondition::kReadOnly || c == ZoneCondition::kOffline) faulty.push_back(z);
+  std::vector<uint32_t> faulty = model.index().members(ZoneCondition::kReadOnly);
+  {
+    std::vector<uint32_t> offline = model.index().members(ZoneCondition::kOffline);
+    std::vector<uint32_t> both;
+    std::merge(faulty.begin(), faulty.end(), offline.begin(), offline.end(), std::back_inserter(both));
+    faulty = std::move(both);
   }
   struct Target {
     ZoneCondition cond;
@@ -196,10 +199,7 @@ Operation WorkloadGenerator::Fault(const ZoneModel& model) {
                                                  ZoneCondition::kExplicitOpen, ZoneCondition::kClosed,
                                                  ZoneCondition::kFull};
     for (ZoneCondition c : kHealthy) {
-      bool present = false;
-      for (uint32_t z = config_.conventional_zones; z < model.nr_zones() && !present; ++z)
-        present = model.zone(z).cond == c;
-      if (!present) continue;
+      if (model.index().count(c) == 0) continue;
       if (model.coverage().Count({c, Trigger::kFaultReadOnly, ZoneCondition::kReadOnly}) == 0)
         wanted.push_back({c, OpKind::kInjectReadOnly});
       if (model.coverage().Count({c, Trigger::kFaultOffline, ZoneCondition::kOffline}) == 0)

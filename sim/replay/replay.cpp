@@ -37,7 +37,7 @@ class Replayer {
         r_(r),
         config_(r->config),
         format_(format),
-        checker_(r->config, device),
+        checker_(r->config, device, 16, o.full_compare_every),
         mapper_(o.map, r->config),
         violations_(o.quote_limit),
         script_(script),
@@ -255,6 +255,7 @@ void Replayer::Finish(TraceReader* reader, const ReplaySelector& selector) {
   r.has_timestamps = have_time_;
   r.duration_ns = have_time_ ? last_ns_ - first_ns_ : 0;
 
+  checker_.Finish();  // the complete comparison at the end
   r.ops_run = checker_.steps();
   r.op_counts = checker_.op_counts();
   r.status_counts = checker_.status_counts();

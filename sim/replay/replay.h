@@ -69,6 +69,9 @@ struct ReplayOptions {
   uint64_t power_cycle_every = 0;        // after every N I/O events
   bool infer_resets = false;
   size_t quote_limit = 10;
+  // Compare every zone after every N-th operation (and at every power cycle
+  // and the end); 0: DefaultFullCompareInterval (sim/lockstep/lockstep.h).
+  uint64_t full_compare_every = 0;
 
   std::string write_script;  // the operations as run, as a zonesim io script
   std::string write_iolog;   // ... as a fio version 2 iolog
