@@ -417,7 +417,19 @@ ZoneStatus ZonedImage::Manage(ZoneAction action, uint64_t zone_start) {
   switch (action) {
     case ZoneAction::kOpen: return OpenZone(z);
     case ZoneAction::kClose: return CloseZone(z);
-    case ZoneAction::kFinish: return FinishZone(z);
+    case ZoneAction::kFinish: {
+      ZoneStatus s = FinishZone(z);
+#ifdef ZONESIM_MUTANT_FINISH_NEIGHBOUR
+      // A deliberately broken build (cmake -DZONESIM_MUTANT=finish_neighbour):
+      // finishing a zone also fills the EMPTY zone after it, a zone the
+      // operation did not address (the counters do not change). Only the
+      // lockstep checker's complete comparison can see it.
+      if (s == ZoneStatus::kOk && z + 1 < config_.nr_zones() &&
+          table_[z + 1].cond == ZoneCondition::kEmpty)
+        s = PersistFull({z + 1}, /*at_capacity=*/false);
+#endif
+      return s;
+    }
     case ZoneAction::kReset:
       if (c == ZoneCondition::kEmpty) return ZoneStatus::kOk;
       if (c == ZoneCondition::kReadOnly || c == ZoneCondition::kOffline)
