@@ -55,13 +55,13 @@ int ParseOptions(const CommandArgs& args, const po::options_description& desc,
                  const po::positional_options_description& positional, po::variables_map* vm) {
   try {
     po::store(po::command_line_parser(args).options(desc).positional(positional).run(), *vm);
+    if (vm->count("help")) {  // before notify(), which insists on required options
+      std::cout << kUsage << "\n" << desc << "\n";
+      return kExitOk;
+    }
     po::notify(*vm);
   } catch (const std::exception& e) {
     return Usage(e.what());
-  }
-  if (vm->count("help")) {
-    std::cout << kUsage << "\n" << desc << "\n";
-    return kExitOk;
   }
   return -1;
 }
@@ -160,8 +160,18 @@ int RunPlan(const CommandArgs& all_args) {
   return kExitOk;
 }
 
-int LoadPlanOrUsage(const std::string& dir, CampaignPlan* plan) {
-  Status s = LoadPlan(dir, plan);
+// The commands that work on a campaign directory: adds --help and the
+// positional DIR (then `extra`, if any) to desc, parses, loads DIR's plan.
+// Returns -1 to go on, else the exit status.
+int ParseDirCommand(const CommandArgs& args, po::options_description& desc, const char* extra,
+                    po::variables_map* vm, std::string* dir, CampaignPlan* plan) {
+  desc.add_options()("help,h", "show this help")("dir", po::value<std::string>(dir)->required(),
+                                                 "campaign directory");
+  po::positional_options_description pos;
+  pos.add("dir", 1);
+  if (extra) pos.add(extra, 1);
+  if (int rc = ParseOptions(args, desc, pos, vm); rc >= 0) return rc;
+  Status s = LoadPlan(*dir, plan);
   if (!s.ok()) return Usage(s.message());
   return -1;
 }
@@ -170,16 +180,11 @@ int RunRun(const CommandArgs& args) {
   std::string dir;
   unsigned jobs = 0;
   po::options_description desc("campaign run options");
-  desc.add_options()("help,h", "show this help")("dir", po::value<std::string>(&dir)->required(),
-                                                 "campaign directory")(
-      "jobs,j", po::value<unsigned>(&jobs), "shards at a time (default: every core)")(
+  desc.add_options()("jobs,j", po::value<unsigned>(&jobs), "shards at a time (default: every core)")(
       "missing", "run only the shards without an exit record (resume an interrupted run)");
-  po::positional_options_description pos;
-  pos.add("dir", 1);
   po::variables_map vm;
-  if (int rc = ParseOptions(args, desc, pos, &vm); rc >= 0) return rc;
   CampaignPlan plan;
-  if (int rc = LoadPlanOrUsage(dir, &plan); rc >= 0) return rc;
+  if (int rc = ParseDirCommand(args, desc, nullptr, &vm, &dir, &plan); rc >= 0) return rc;
   if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
   std::vector<Shard> shards;
   for (const Shard& s : plan.shards)
@@ -202,15 +207,11 @@ int RunShardCommand(const CommandArgs& args) {
   std::string dir;
   uint64_t index = 0;
   po::options_description desc("campaign shard options");
-  desc.add_options()("help,h", "show this help")("dir", po::value<std::string>(&dir)->required(),
-                                                 "campaign directory")(
-      "index", po::value<uint64_t>(&index)->required(), "the shard (Slurm array index)");
-  po::positional_options_description pos;
-  pos.add("dir", 1).add("index", 1);
+  desc.add_options()("index", po::value<uint64_t>(&index)->required(),
+                     "the shard (Slurm array index)");
   po::variables_map vm;
-  if (int rc = ParseOptions(args, desc, pos, &vm); rc >= 0) return rc;
   CampaignPlan plan;
-  if (int rc = LoadPlanOrUsage(dir, &plan); rc >= 0) return rc;
+  if (int rc = ParseDirCommand(args, desc, "index", &vm, &dir, &plan); rc >= 0) return rc;
   if (index >= plan.shards.size())
     return Usage("shard " + std::to_string(index) + " is not in the plan (" +
                  std::to_string(plan.shards.size()) + " shards)");
@@ -223,16 +224,11 @@ int RunShardCommand(const CommandArgs& args) {
 int RunMerge(const CommandArgs& args) {
   std::string dir, junit;
   po::options_description desc("campaign merge options");
-  desc.add_options()("help,h", "show this help")("dir", po::value<std::string>(&dir)->required(),
-                                                 "campaign directory")(
-      "json", "print the report as one JSON document")(
+  desc.add_options()("json", "print the report as one JSON document")(
       "junit", po::value<std::string>(&junit), "also write JUnit XML, one test case per shard");
-  po::positional_options_description pos;
-  pos.add("dir", 1);
   po::variables_map vm;
-  if (int rc = ParseOptions(args, desc, pos, &vm); rc >= 0) return rc;
   CampaignPlan plan;
-  if (int rc = LoadPlanOrUsage(dir, &plan); rc >= 0) return rc;
+  if (int rc = ParseDirCommand(args, desc, nullptr, &vm, &dir, &plan); rc >= 0) return rc;
   MergedCampaign merged;
   Status s = MergeCampaign(dir, plan, &merged);
   if (!s.ok()) return Usage(s.message());
