@@ -25,7 +25,8 @@ declare -A allowed=(
   [sim/lockstep]="common zoned model qcow2/storage qcow2/zoned sim/devices sim/exec"
   [sim/replay]="common zoned model qcow2/storage qcow2/zoned traces sim/devices sim/exec sim/lockstep"
   [sim/gate]="common zoned model qcow2/storage qcow2/zoned qcow2/check sim/devices sim/exec sim/lockstep"
-  [sim/cli]="common zoned model qcow2/storage qcow2/zoned qcow2/check traces sim/devices sim/exec sim/lockstep sim/replay sim/gate"
+  [sim/campaign]="common zoned model qcow2/storage qcow2/zoned qcow2/check traces sim/devices sim/exec sim/lockstep sim/replay sim/gate"
+  [sim/cli]="common zoned model qcow2/storage qcow2/zoned qcow2/check traces sim/devices sim/exec sim/lockstep sim/replay sim/gate sim/campaign"
 )
 # Test folders: what their layer may use, plus the layer itself and helpers.
 declare -A test_of=(

@@ -6,6 +6,7 @@ packages=(
   libboost-graph-dev libboost-program-options-dev zlib1g-dev
   librapidcheck-dev doctest-dev libbenchmark-dev
   qemu-utils fio blktrace
+  slurm-wlm slurmctld slurmd slurm-client munge
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/shell_quote.h"
 #include "common/temp_dir.h"
 
 namespace zonesim::testing {
@@ -44,15 +45,10 @@ inline bool WriteFileBytes(const std::string& path, const void* data, size_t n) 
   return out.good();
 }
 
+using zonesim::ShellQuote;
+
 // Runs a shell command; returns its exit status (-1 if it did not exit) and
 // its stdout and stderr, merged, in *out.
-// One shell word, whatever the characters: 'it'\''s' for it's.
-inline std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 inline int RunShell(const std::string& cmd, std::string* out = nullptr) {
   FILE* p = popen((cmd + " 2>&1").c_str(), "r");
   if (p == nullptr) throw std::runtime_error("popen failed for: " + cmd);

@@ -83,6 +83,11 @@ std::string JsonReport(const CampaignOptions& o, const CampaignResult& r, uint64
   j.Key("unexpected").BeginArray();
   for (const std::string& e : r.coverage_summary.unexpected) j.String(e);
   j.EndArray();
+  // Every edge taken with its count, in the model's edge order: what
+  // `zonesim campaign merge` unions across shards.
+  j.Key("edges").BeginObject();
+  for (const auto& [e, n] : r.coverage.counts()) j.Field(to_string(e), n);
+  j.EndObject();
   j.EndObject();
   if (r.divergence) {
     const Divergence& d = *r.divergence;
