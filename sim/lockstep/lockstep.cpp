@@ -110,9 +110,10 @@ bool LockstepChecker::Step(const Operation& op) {
 }
 
 std::string DescribeOutcomeDifference(const Operation& op, const OpOutcome& m,
-                                      const OpOutcome& d) {
+                                      const OpOutcome& d, const StatusMatch& match) {
   if (!d.device_error.empty()) return "the device failed: " + d.device_error;
-  if (m.host_error != d.host_error || m.status != d.status) return "status differs";
+  if (m.host_error != d.host_error) return "status differs";
+  if (std::string s = DescribeStatusDifference(m.status, d.status, match); !s.empty()) return s;
   if (op.kind == OpKind::kAppend && m.assigned != d.assigned) return "append LBA differs";
   if (op.kind == OpKind::kRead && m.data != d.data) {
     size_t i = 0;
@@ -150,7 +151,7 @@ std::string DescribeStateDifference(Device& model, Device& device) {
 }
 
 bool LockstepChecker::Compare(const Operation& op, const OpOutcome& m, const OpOutcome& d) {
-  std::string what = DescribeOutcomeDifference(op, m, d);
+  std::string what = DescribeOutcomeDifference(op, m, d, status_match_);
   // After every operation: the full zone report and the counters.
   if (what.empty()) what = DescribeStateDifference(model_, *device_);
   if (what.empty()) return true;

@@ -19,6 +19,7 @@
 #include "zoned/device.h"
 #include "sim/devices/model_device.h"
 #include "sim/exec/op_outcome.h"
+#include "sim/lockstep/status_match.h"
 #include "zoned/operation.h"
 
 namespace zonesim {
@@ -54,6 +55,9 @@ class LockstepChecker {
   // initial state (a freshly created image).
   LockstepChecker(const DeviceConfig& config, Device* device, size_t history = 16);
 
+  // How statuses are compared (exactly, unless the device speaks errnos only).
+  void set_status_match(const StatusMatch& m) { status_match_ = m; }
+
   // Runs op on both. Returns false on divergence (and stops accepting work).
   bool Step(const Operation& op);
 
@@ -85,6 +89,7 @@ class LockstepChecker {
   std::vector<ZoneReportEntry> FullReport(Device& dev);
 
   DeviceConfig config_;
+  StatusMatch status_match_;
   ModelDevice model_;
   Device* device_;
   size_t history_size_;
@@ -103,7 +108,7 @@ class LockstepChecker {
 // What differs between two outcomes of the same operation: status, append
 // LBA, read data, reported zones ("" when they agree).
 std::string DescribeOutcomeDifference(const Operation& op, const OpOutcome& model,
-                                      const OpOutcome& device);
+                                      const OpOutcome& device, const StatusMatch& match = {});
 // What differs between two devices' full zone reports and counters ("" when
 // they agree).
 std::string DescribeStateDifference(Device& model, Device& device);
