@@ -65,6 +65,14 @@ Status CheckQemuIoExpressible(const Operation& op) {
   }
 }
 
+Operation InQemuIoDialect(const Operation& op) {
+  Operation r = op;
+  if (op.kind == OpKind::kWrite && op.payload.kind == Payload::Kind::kSeeded)
+    r.payload = Payload::Fill(static_cast<uint8_t>(1 + op.payload.value % 255));
+  if (op.kind == OpKind::kAppend) r.payload = Payload::Fill(kDefaultPattern);
+  return r;
+}
+
 Status QemuIoDevice::Open(const QemuIoOptions& options, const std::string& image, const DeviceConfig& config,
                           std::unique_ptr<QemuIoDevice>* out) {
   if (options.command.empty()) return Status::InvalidArgument("--qemu-io: empty command");

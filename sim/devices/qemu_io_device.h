@@ -45,6 +45,11 @@ struct QemuIoOptions {
 // 0xcd, no zonesim-only commands); InvalidArgument saying why not.
 Status CheckQemuIoExpressible(const Operation& op);
 
+// op as qemu-io can say it: a seeded write becomes a fill byte derived from
+// its seed (never 0, the fill of unwritten blocks), an append qemu-io's 0xcd.
+// Used where operations come from a trace, which carries no data.
+Operation InQemuIoDialect(const Operation& op);
+
 class QemuIoDevice : public Device {
  public:
   // Starts the process on image (which must exist) and reads its first prompt.

@@ -76,8 +76,12 @@ Operation WorkloadGenerator::Write(const ZoneModel& model) {
   uint64_t room = (e.start + e.capacity > wp) ? (e.start + e.capacity - wp) / bs : 0;
   uint64_t r = rng_.Below(100);
   op.offset = wp;
-  if (r < 70) {
-    op.length = Blocks(room) * bs;  // at the write pointer
+  // Filling a zone of gigabytes in one write would write gigabytes: zones that
+  // large are filled by finish instead (the same random draws either way).
+  const uint64_t fill_cap = uint64_t{options_.max_io_blocks} * 64;
+  const bool fillable = room <= fill_cap;
+  if (r < 70 || (r < 86 && !fillable)) {
+    op.length = Blocks(std::min(room, fill_cap)) * bs;  // at the write pointer
   } else if (r < 80) {
     op.length = std::max<uint64_t>(room, 1) * bs;  // exactly fill the capacity
   } else if (r < 86) {

@@ -44,6 +44,7 @@
 #include "common/status.h"
 #include "zoned/device_config.h"
 #include "model/state_graph.h"
+#include "sim/devices/device_under_test.h"
 #include "sim/lockstep/lockstep.h"
 #include "sim/replay/replay_findings.h"
 #include "sim/replay/replay_map.h"
@@ -69,6 +70,13 @@ struct ReplayOptions {
   uint64_t power_cycle_every = 0;        // after every N I/O events
   bool infer_resets = false;
   size_t quote_limit = 10;
+
+  // The implementation under test (sim/devices/device_under_test.h): zonesim's
+  // own qcow2 layer, or an external qemu-io process. An external one gets
+  // every write as a fill byte derived from the trace's data seed, and
+  // appends as qemu-io's 0xcd; its statuses are compared as errnos.
+  DeviceUnderTest dut;
+  ErrnoVocabulary errno_vocabulary = ErrnoVocabulary::kExact;
 
   std::string write_script;  // the operations as run, as a zonesim io script
   std::string write_iolog;   // ... as a fio version 2 iolog
@@ -128,6 +136,7 @@ struct ReplayResult {
 
   std::optional<Divergence> divergence;
   std::string divergence_text;  // LockstepChecker::FormatDivergence
+  std::string close_error;      // the device under test failed to close (a finding)
   std::optional<QuotedEvent> divergence_event;  // the trace record being replayed
 
   // Outputs.
