@@ -40,6 +40,14 @@ class Device {
   virtual Status PowerCycle() = 0;
   // Device-internal events; kNotSupported where the device cannot simulate them.
   virtual ZoneStatus Inject(ZoneFault fault, uint64_t zone_start) = 0;
+
+  // Why the last failed operation failed when the cause lies in the device's
+  // host rather than in zone rules (an external process died, a file write
+  // failed); Ok otherwise. ApplyOperation reports it as the device error.
+  virtual Status host_error() const { return Status::Ok(); }
+  // Persists everything and releases the device; its Status is the caller's
+  // to report. The default has nothing to release.
+  virtual Status Close() { return Status::Ok(); }
 };
 
 }  // namespace zonesim

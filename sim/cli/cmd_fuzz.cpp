@@ -10,6 +10,8 @@
 #include "common/json_writer.h"
 #include "sim/lockstep/run_output.h"
 #include "sim/cli/commands.h"
+#include "sim/cli/dut_options.h"
+#include "sim/gate/image_findings.h"
 #include "sim/lockstep/fuzz_campaign.h"
 #include "zoned/script.h"
 
@@ -34,6 +36,9 @@ std::string TextReport(const CampaignOptions& o, const CampaignResult& r, uint64
   out << "zonesim fuzz: seed " << seed << ", " << r.ops_run << " operations, profile "
       << to_string(o.config.params.profile) << "\n";
   out << "device: " << FormatDeviceConfig(o.config) << "\n";
+  if (o.dut.external())
+    out << "implementation under test: " << ShellJoin(o.dut.qemu_io.command) << " IMAGE (errno "
+        << to_string(o.errno_vocabulary) << ")\n";
   out << "operations:\n";
   for (const auto& [k, n] : r.op_counts) out << "  " << to_string(k) << " " << n << "\n";
   out << "statuses:\n";
@@ -55,10 +60,19 @@ std::string TextReport(const CampaignOptions& o, const CampaignResult& r, uint64
     out << "repro.script:\n";
     std::istringstream lines(ReproducerScript(r));
     for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";
+    if (o.dut.external()) {
+      out << "the same with the implementation alone (one qemu-io per power-on):\n";
+      std::istringstream q(FormatQemuIoReproducer(o.dut, o.config, o.cluster_size, r.reproducer));
+      for (std::string line; std::getline(q, line);) out << "  " << line << "\n";
+    }
     out << "verdict: DIVERGENCE\n";
+  } else if (!r.close_error.empty() || !r.image_findings.empty()) {
+    if (!r.close_error.empty()) out << "the implementation failed at the end: " << r.close_error << "\n";
+    if (!r.image_findings.empty()) out << "zonesim check of the image it left:\n" << r.image_findings;
+    out << "verdict: FAILED\n";
   } else {
-    out << "verdict: CONFORMING (model and qcow2 image agreed on all " << r.ops_run
-        << " operations)\n";
+    out << "verdict: CONFORMING (model and " << (o.dut.external() ? "implementation" : "qcow2 image")
+        << " agreed on all " << r.ops_run << " operations)\n";
   }
   if (!r.image_path.empty()) out << "image: " << r.image_path << "\n";
   return out.str();
@@ -98,9 +112,16 @@ std::string JsonReport(const CampaignOptions& o, const CampaignResult& r, uint64
     j.Key("reproducer").BeginArray();
     for (const Operation& op : r.reproducer) j.String(FormatScriptLine(op));
     j.EndArray();
+    if (o.dut.external())
+      j.Field("qemu_io_reproducer", FormatQemuIoReproducer(o.dut, o.config, o.cluster_size, r.reproducer));
     j.EndObject();
   }
-  j.Field("verdict", r.divergence ? "divergence" : "conforming");
+  if (o.dut.external()) {
+    j.Field("implementation", ShellJoin(o.dut.qemu_io.command));
+    j.Field("close_error", r.close_error).Field("image_findings", r.image_findings);
+  }
+  const bool failed = !r.close_error.empty() || !r.image_findings.empty();
+  j.Field("verdict", r.divergence ? "divergence" : failed ? "failed" : "conforming");
   if (!r.image_path.empty()) j.Field("image", r.image_path);
   j.EndObject();
   return j.str();
@@ -132,6 +153,7 @@ int RunFuzzCommand(const CommandArgs& args) {
   double power_cycle_rate = 0.002, fault_rate = 0.0005;
   uint32_t cluster_size = 65536;
   uint64_t full_compare_every = 0;
+  DutCliOptions dut_options;
   po::options_description desc(
       "usage: zonesim fuzz [options]\n\n"
       "Runs a deterministic workload from a seed in lockstep on the reference model and\n"
@@ -165,6 +187,7 @@ int RunFuzzCommand(const CommandArgs& args) {
       "one zone in 64 per operation, i.e. every ceil(zones/64) operations)")(
       "json", "print the result as one JSON document")(
       "junit", po::value<std::string>(&junit), "also write a JUnit XML report to this file");
+  AddDutOptions(&desc, &dut_options);
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(desc).run(), vm);
@@ -188,6 +211,10 @@ int RunFuzzCommand(const CommandArgs& args) {
     return kExitUsage;
   }
   CampaignOptions o;
+  if (Status s = ResolveDutOptions(dut_options, &o.dut, &o.errno_vocabulary); !s.ok()) {
+    std::fprintf(stderr, "zonesim fuzz: %s\n", s.message().c_str());
+    return kExitUsage;
+  }
   o.config = DefaultFuzzDevice(*profile);
   if (!config_spec.empty()) {
     Status s = ApplyDeviceOptions({config_spec}, &o.config);
@@ -206,6 +233,7 @@ int RunFuzzCommand(const CommandArgs& args) {
     std::stringstream text;
     text << in.rdbuf();
     Status s = ParseScript(text.str(), &o.replay);
+    if (s.ok() && o.dut.external()) s = CheckScriptForQemuIo(o.replay);
     if (!s.ok()) {
       std::fprintf(stderr, "zonesim fuzz: %s: %s\n", replay_file.c_str(), s.message().c_str());
       return kExitUsage;
@@ -229,6 +257,7 @@ int RunFuzzCommand(const CommandArgs& args) {
     return kExitUsage;
   }
   o.full_compare_every = full_compare_every;
+  if (o.dut.external()) o.image_check = ImageFindings;
   bool tty = isatty(STDERR_FILENO) != 0;
   uint64_t total = o.replay.empty() ? ops : o.replay.size();
   o.progress_every = tty ? std::max<uint64_t>(total / 200, 1) : std::max<uint64_t>(total / 10, 1);
@@ -250,7 +279,8 @@ int RunFuzzCommand(const CommandArgs& args) {
       return kExitUsage;
     }
   }
-  return r.divergence ? kExitDivergence : kExitConforming;
+  if (r.divergence || !r.close_error.empty() || !r.image_findings.empty()) return kExitDivergence;
+  return kExitConforming;
 }
 
 }  // namespace zonesim

@@ -3,9 +3,11 @@
 //   zonesim io --model "SPEC" [-c CMD]...
 //   zonesim io IMAGE [--profile zns|zbc|linux] [--config PARAMS] [-c CMD]...
 //
-// Commands come from -c (in order) or, without -c, from standard input one per
-// line. Every command is parsed before the first one runs, so a typo on line 40
-// never leaves a half-run script behind.
+// Commands come from -c (in order; all are parsed before the first runs) or,
+// without -c, from standard input one per line, each run as it is read after
+// a `qemu-io> ` prompt, as qemu-io does from a pipe: so `zonesim io` can serve
+// as the external implementation of `zonesim fuzz --qemu-io` (its own peer),
+// and a long script needs no memory per line.
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -39,7 +41,10 @@ constexpr const char* kIoHelp = R"HELP(usage: zonesim io --model SPEC [-c CMD]..
 
 Runs qemu-io's zone commands on the reference model or on a zoned qcow2 image
 and prints what qemu-io prints. Commands come from -c, in order, or from
-standard input one per line when no -c is given.
+standard input one per line when no -c is given: then, as qemu-io does, the
+prompt "qemu-io> " is printed before each command is read, each command runs
+as soon as it is read, and a malformed line stops the session (exit 2; the
+commands before it have run). `quit` (or `q`) ends the session.
 
 qemu-io commands:
   zrp OFFSET NR               report NR zones from the zone holding OFFSET (sectors, hex)
@@ -84,6 +89,47 @@ int usage_error(const std::string& msg) {
   return 2;
 }
 
+bool IsQuit(std::string_view line) {
+  size_t b = line.find_first_not_of(" \t"), e = line.find_last_not_of(" \t\r");
+  if (b == std::string_view::npos) return false;
+  std::string_view word = line.substr(b, e - b + 1);
+  return word == "quit" || word == "q";
+}
+
+// qemu-io's command loop over a pipe: prompt, read a line, run it, flush.
+// Returns the exit status: 2 at a malformed line (the session stops there),
+// else 1 if a command failed, else 0.
+int RunStdinSession(Device* device) {
+  IoRunner runner(device);
+  // Lines are bounded so that piping a binary file in cannot allocate without limit.
+  std::vector<char> buf(kMaxLine + 1);
+  for (int lineno = 1;; ++lineno) {
+    std::cout << "qemu-io> " << std::flush;
+    std::cin.getline(buf.data(), static_cast<std::streamsize>(buf.size()));
+    if (std::cin.gcount() == 0 && std::cin.eof()) break;
+    if (std::cin.fail() && !std::cin.eof()) {
+      std::cout << std::flush;
+      return usage_error("line " + std::to_string(lineno) + ": longer than " + std::to_string(kMaxLine) +
+                         " characters");
+    }
+    std::string_view line(buf.data());
+    if (IsQuit(line)) break;
+    std::optional<Operation> op;
+    Status s = ParseScriptLine(line, &op);
+    if (!s.ok()) {
+      std::cout << std::flush;
+      return usage_error("line " + std::to_string(lineno) + ": " + s.message());
+    }
+    if (op) runner.Execute(*op, std::cout);
+    if (std::cin.eof()) {
+      std::cout << "qemu-io> ";  // qemu-io prompts again before it sees the end
+      break;
+    }
+  }
+  std::cout << std::flush;
+  return runner.exit_status();
+}
+
 }  // namespace
 
 int RunIoCommand(const CommandArgs& args) {
@@ -126,31 +172,15 @@ int RunIoCommand(const CommandArgs& args) {
   if (!model && vm.count("coverage-out"))
     return usage_error("--coverage-out needs --model (only the model records edge coverage)");
 
-  // Parse every command before running any.
+  // -c commands: every one is parsed before the first runs.
   std::vector<Operation> ops;
   if (vm.count("cmd")) {
     const auto& cmds = vm["cmd"].as<std::vector<std::string>>();
     for (size_t i = 0; i < cmds.size(); ++i) {
+      if (IsQuit(cmds[i])) break;
       std::optional<Operation> op;
       Status s = ParseScriptLine(cmds[i], &op);
       if (!s.ok()) return usage_error("command " + std::to_string(i + 1) + ": " + s.message());
-      if (op) ops.push_back(*op);
-    }
-  } else {
-    // Lines are bounded so that piping a binary file in cannot allocate without limit.
-    std::vector<char> buf(kMaxLine + 1);
-    int lineno = 0;
-    while (true) {
-      std::cin.getline(buf.data(), static_cast<std::streamsize>(buf.size()));
-      if (std::cin.gcount() == 0 && std::cin.eof()) break;
-      ++lineno;
-      if (std::cin.fail() && !std::cin.eof())
-        return usage_error("line " + std::to_string(lineno) + ": longer than " +
-                           std::to_string(kMaxLine) + " characters");
-      std::string_view line(buf.data());
-      std::optional<Operation> op;
-      Status s = ParseScriptLine(line, &op);
-      if (!s.ok()) return usage_error("line " + std::to_string(lineno) + ": " + s.message());
       if (op) ops.push_back(*op);
     }
   }
@@ -186,7 +216,13 @@ int RunIoCommand(const CommandArgs& args) {
     if (!device) return usage_error(images[0] + ": " + s.ToString());
   }
 
-  const int status = RunOperations(device.get(), ops, std::cout);
+  int status = 0;
+  if (vm.count("cmd")) {
+    status = RunOperations(device.get(), ops, std::cout);
+  } else {
+    status = RunStdinSession(device.get());
+    if (status == 2) return 2;
+  }
   std::cout.flush();
 
   if (vm.count("coverage-out")) {

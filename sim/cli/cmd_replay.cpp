@@ -12,6 +12,7 @@
 
 #include "sim/lockstep/run_output.h"
 #include "sim/cli/commands.h"
+#include "sim/cli/dut_options.h"
 #include "sim/replay/replay.h"
 #include "sim/replay/replay_device.h"
 #include "sim/replay/replay_report.h"
@@ -136,6 +137,7 @@ int RunReplayCommand(const CommandArgs& args) {
   std::string format_name = "auto", events_name = "auto", map_name = "identity";
   std::string profile_name = "linux", config_spec, image, junit;
   ReplayOptions o;
+  DutCliOptions dut_options;
   po::options_description desc(kDescription);
   desc.add_options()("help,h", "show this help")(
       "format", po::value<std::string>(&format_name)->default_value("auto"),
@@ -173,6 +175,7 @@ int RunReplayCommand(const CommandArgs& args) {
       "write them as a fio version 2 iolog (fio --read_iolog) for real hardware")(
       "json", "print the result as one JSON document")(
       "junit", po::value<std::string>(&junit), "also write a JUnit XML report to this file");
+  AddDutOptions(&desc, &dut_options);
   po::options_description hidden;
   hidden.add_options()("trace", po::value<std::vector<std::string>>(&traces));
   po::options_description all;
@@ -191,6 +194,7 @@ int RunReplayCommand(const CommandArgs& args) {
     return kExitConforming;
   }
   if (traces.empty()) return Usage("missing TRACE (try 'zonesim replay --help')");
+  if (Status s = ResolveDutOptions(dut_options, &o.dut, &o.errno_vocabulary); !s.ok()) return Usage(s.message());
   o.traces = traces;
   if (!TraceFormatFromString(format_name, &o.format))
     return Usage("--format '" + format_name + "' is not one of auto|blktrace|blkparse|fio|script");
@@ -261,7 +265,9 @@ int RunReplayCommand(const CommandArgs& args) {
     out << ReplayJunitReport(o, r, fail_on_violations);
     if (!out) return Usage("cannot write --junit file '" + junit + "'");
   }
-  if (r.divergence) return kExitDivergence;
+  if (!r.close_error.empty())
+    std::fprintf(stderr, "zonesim replay: the implementation failed at the end: %s\n", r.close_error.c_str());
+  if (r.divergence || !r.close_error.empty()) return kExitDivergence;
   if (fail_on_violations && r.violations > 0) return kExitViolations;
   return kExitConforming;
 }

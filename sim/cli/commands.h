@@ -20,5 +20,6 @@ int RunFuzzCommand(const CommandArgs& args);    // sim/cli/cmd_fuzz.cpp
 int RunReplayCommand(const CommandArgs& args);  // sim/cli/cmd_replay.cpp
 int RunCheckCommand(const CommandArgs& args);   // sim/cli/cmd_check.cpp
 int RunCampaignCommand(const CommandArgs& args);  // sim/cli/cmd_campaign.cpp
+int RunGateCommand(const CommandArgs& args);    // sim/cli/cmd_gate.cpp
 
 }  // namespace zonesim

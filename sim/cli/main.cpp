@@ -25,6 +25,7 @@ const Subcommand kSubcommands[] = {
     {"replay", zonesim::RunReplayCommand, "replay a blktrace/blkparse/fio/script trace in lockstep"},
     {"check", zonesim::RunCheckCommand, "check qcow2 images: qcow2 structure and the zoned format (gate)"},
     {"campaign", zonesim::RunCampaignCommand, "seed-sharded fuzz campaigns: plan, run locally or on Slurm, merge"},
+    {"gate", zonesim::RunGateCommand, "gate an implementation through its qemu-io: campaigns, create, stock tools"},
 };
 
 void PrintUsage(FILE* out) {

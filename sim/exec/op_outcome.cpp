@@ -79,6 +79,10 @@ OpOutcome ApplyOperation(Device& device, const Operation& in, const ApplyLimits&
       out.status = device.Inject(ZoneFault::kOffline, op.offset);
       break;
   }
+  if (!out.ok() && out.device_error.empty()) {
+    Status h = device.host_error();
+    if (!h.ok()) out.device_error = h.ToString();
+  }
   return out;
 }
 

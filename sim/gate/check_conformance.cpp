@@ -55,7 +55,10 @@ void RunConformance(const ZonedExtension& ext, uint64_t virtual_size, uint32_t c
     for (const auto& [name, ops] : options.scripts) {
       ConformanceCase c{profile + " " + name, false, ops.size(), ""};
       std::optional<Divergence> d;
-      s = RunLockstep(config, ops, temp.path() + "/script.qcow2", cluster_size, &d);
+      CampaignOptions script_run;
+      script_run.config = config;
+      script_run.cluster_size = cluster_size;
+      s = RunLockstep(script_run, ops, temp.path() + "/script.qcow2", &d);
       if (!s.ok()) {
         c.detail = s.message();
       } else if (d) {

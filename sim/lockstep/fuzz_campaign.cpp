@@ -27,24 +27,39 @@ DeviceConfig DefaultFuzzDevice(Profile profile) {
 
 namespace {
 
-Status FreshDevice(const DeviceConfig& config, const std::string& path, uint32_t cluster_size,
-                   bool overwrite, std::unique_ptr<Device>* out) {
-  return CreateLockstepDevice(config, path, cluster_size, ZonedLayout::kLatest, overwrite, out);
+Status FreshDevice(const CampaignOptions& options, const std::string& path, bool overwrite,
+                   std::unique_ptr<Device>* out) {
+  return CreateDeviceUnderTest(options.dut, options.config, path, options.cluster_size, ZonedLayout::kLatest,
+                               overwrite, out);
+}
+
+StatusMatch MatchFor(const CampaignOptions& options) {
+  StatusMatch m;
+  m.errno_only = options.dut.external();
+  m.vocabulary = options.errno_vocabulary;
+  return m;
 }
 
 }  // namespace
 
-Status RunLockstep(const DeviceConfig& config, const std::vector<Operation>& ops,
-                   const std::string& image_path, uint32_t cluster_size,
-                   std::optional<Divergence>* divergence) {
+Status RunLockstep(const CampaignOptions& options, const std::vector<Operation>& ops,
+                   const std::string& image_path, std::optional<Divergence>* divergence) {
   std::unique_ptr<Device> device;
-  Status s = FreshDevice(config, image_path, cluster_size, /*overwrite=*/true, &device);
+  Status s = FreshDevice(options, image_path, /*overwrite=*/true, &device);
   if (!s.ok()) return s;
-  LockstepChecker checker(config, device.get(), 16, /*full_compare_every=*/1);
+  LockstepChecker checker(options.config, device.get(), 16, /*full_compare_every=*/1);
+  checker.set_status_match(MatchFor(options));
   for (const Operation& op : ops)
     if (!checker.Step(op)) break;
   checker.Finish();
   *divergence = checker.divergence();
+  Status closed = device->Close();
+  if (!*divergence && !closed.ok()) {
+    Divergence d;
+    d.index = ops.empty() ? 0 : ops.size() - 1;
+    d.what = "the device failed to close: " + closed.ToString();
+    *divergence = std::move(d);
+  }
   return Status::Ok();
 }
 
@@ -57,11 +72,14 @@ Status RunCampaign(const CampaignOptions& options, CampaignResult* result) {
   if (!temp.ok()) return Status::IoError("cannot create a temporary directory");
   std::string path = options.image_path.empty() ? temp.path() + "/fuzz.qcow2" : options.image_path;
   std::unique_ptr<Device> device;
-  s = FreshDevice(config, path, options.cluster_size, /*overwrite=*/false, &device);
+  s = FreshDevice(options, path, /*overwrite=*/false, &device);
   if (!s.ok()) return s;
 
   LockstepChecker checker(config, device.get(), 16, options.full_compare_every);
-  WorkloadGenerator generator(config, options.workload);
+  checker.set_status_match(MatchFor(options));
+  WorkloadOptions workload = options.workload;
+  if (options.dut.external()) workload.qemu_io_dialect = true;
+  WorkloadGenerator generator(config, workload);
   std::vector<Operation> ran;
   const bool replaying = !options.replay.empty();
   const uint64_t total = replaying ? options.replay.size() : options.ops;
@@ -75,7 +93,10 @@ Status RunCampaign(const CampaignOptions& options, CampaignResult* result) {
     if (!agreed) break;
   }
   checker.Finish();
-  device.reset();  // closes the image
+  Status closed = device->Close();
+  if (!closed.ok()) result->close_error = closed.ToString();
+  device.reset();
+  if (options.image_check && closed.ok()) result->image_findings = options.image_check(path);
 
   result->ops_run = checker.steps();
   result->op_counts = checker.op_counts();
@@ -95,7 +116,7 @@ Status RunCampaign(const CampaignOptions& options, CampaignResult* result) {
       Status shrink_error;
       auto fails = [&](const std::vector<Operation>& candidate) {
         std::optional<Divergence> d;
-        Status st = RunLockstep(config, candidate, shrink_path, options.cluster_size, &d);
+        Status st = RunLockstep(options, candidate, shrink_path, &d);
         if (!st.ok()) shrink_error = st;
         return st.ok() && d.has_value();
       };

@@ -14,6 +14,7 @@
 #include "zoned/device_config.h"
 #include "model/edge_coverage.h"
 #include "model/state_graph.h"
+#include "sim/devices/device_under_test.h"
 #include "sim/lockstep/lockstep.h"
 #include "sim/lockstep/shrink.h"
 #include "sim/lockstep/workload.h"
@@ -37,6 +38,14 @@ struct CampaignOptions {
   // Compare every zone after every N-th operation (and at every power cycle
   // and the end); 0: DefaultFullCompareInterval. The shrinker always uses 1.
   uint64_t full_compare_every = 0;
+  // The device under test: zonesim's qcow2 layer, or an external qemu-io
+  // process (then the workload speaks only qemu-io's dialect and statuses are
+  // compared as errnos through `errno_vocabulary`).
+  DeviceUnderTest dut;
+  ErrnoVocabulary errno_vocabulary = ErrnoVocabulary::kExact;
+  // Called with the image path once the device under test is closed, when
+  // set: the findings of a structural check of what it left ("" if clean).
+  std::function<std::string(const std::string& path)> image_check;
   bool shrink = true;
   size_t shrink_budget = 4000;
   // Called every `progress_every` operations and at the end.
@@ -59,17 +68,20 @@ struct CampaignResult {
   size_t shrink_tests = 0;
   bool shrink_complete = true;
   std::string image_path;  // the image, when kept
+  // Closing the device under test failed (an external process that did not
+  // quit cleanly): a finding of its own.
+  std::string close_error;
+  std::string image_findings;  // CampaignOptions::image_check's answer
 };
 
 // Setup errors (bad configuration, image cannot be created) return a non-ok
 // Status; a divergence is a successful run with result->divergence set.
 Status RunCampaign(const CampaignOptions& options, CampaignResult* result);
 
-// Runs ops in lockstep on a fresh model and a fresh image at image_path
-// (overwritten), comparing every zone after every operation. Returns the
-// divergence, if any.
-Status RunLockstep(const DeviceConfig& config, const std::vector<Operation>& ops,
-                   const std::string& image_path, uint32_t cluster_size,
-                   std::optional<Divergence>* divergence);
+// Runs ops in lockstep on a fresh model and a fresh device under test at
+// image_path (overwritten), as options describe them. Returns the divergence,
+// if any (a device that fails to close counts as one).
+Status RunLockstep(const CampaignOptions& options, const std::vector<Operation>& ops,
+                   const std::string& image_path, std::optional<Divergence>* divergence);
 
 }  // namespace zonesim

@@ -208,9 +208,10 @@ std::vector<uint32_t> LockstepChecker::ZonesToCompare(const Operation& op, bool*
 }
 
 std::string DescribeOutcomeDifference(const Operation& op, const OpOutcome& m,
-                                      const OpOutcome& d) {
+                                      const OpOutcome& d, const StatusMatch& match) {
   if (!d.device_error.empty()) return "the device failed: " + d.device_error;
-  if (m.host_error != d.host_error || m.status != d.status) return "status differs";
+  if (m.host_error != d.host_error) return "status differs";
+  if (std::string s = DescribeStatusDifference(m.status, d.status, match); !s.empty()) return s;
   if (op.kind == OpKind::kAppend && m.assigned != d.assigned) return "append LBA differs";
   if (op.kind == OpKind::kRead && m.data != d.data) {
     size_t i = 0;
@@ -248,7 +249,7 @@ std::string DescribeZonesDifference(Device& model, Device& device,
 
 bool LockstepChecker::Compare(const Operation& op, const OpOutcome& m, const OpOutcome& d,
                               std::vector<uint32_t> zones, bool full) {
-  std::string what = DescribeOutcomeDifference(op, m, d);
+  std::string what = DescribeOutcomeDifference(op, m, d, status_match_);
   // After every operation: the zones it can have changed and the counters.
   if (what.empty()) what = DescribeZonesDifference(model_, *device_, zones);
   if (!what.empty()) {

@@ -24,6 +24,7 @@
 #include "zoned/device.h"
 #include "sim/devices/model_device.h"
 #include "sim/exec/op_outcome.h"
+#include "sim/lockstep/status_match.h"
 #include "zoned/operation.h"
 
 namespace zonesim {
@@ -67,6 +68,9 @@ class LockstepChecker {
   LockstepChecker(const DeviceConfig& config, Device* device, size_t history = 16,
                   uint64_t full_compare_every = 0);
 
+  // How statuses are compared (exactly, unless the device speaks errnos only).
+  void set_status_match(const StatusMatch& m) { status_match_ = m; }
+
   // Runs op on both. Returns false on divergence (and stops accepting work).
   bool Step(const Operation& op);
   // The complete comparison at the end of a run (a no-op when the last step
@@ -107,6 +111,7 @@ class LockstepChecker {
   void Diverge(const Operation& op, const OpOutcome& m, const OpOutcome& d, std::string what);
 
   DeviceConfig config_;
+  StatusMatch status_match_;
   ModelDevice model_;
   Device* device_;
   size_t history_size_;
@@ -131,7 +136,7 @@ class LockstepChecker {
 // What differs between two outcomes of the same operation: status, append
 // LBA, read data, reported zones ("" when they agree).
 std::string DescribeOutcomeDifference(const Operation& op, const OpOutcome& model,
-                                      const OpOutcome& device);
+                                      const OpOutcome& device, const StatusMatch& match = {});
 // What differs between two devices' full zone reports and counters ("" when
 // they agree). Compares in bounded chunks: no full report is materialised.
 std::string DescribeStateDifference(Device& model, Device& device);

@@ -21,7 +21,11 @@ WorkloadGenerator::WorkloadGenerator(const DeviceConfig& config, const WorkloadO
 
 Payload WorkloadGenerator::NextPayload() {
   // Every write gets distinct data, so a read of stale or misplaced data shows.
-  return Payload::Seeded(options_.seed * 1000003 + ++payload_counter_);
+  const uint64_t n = options_.seed * 1000003 + ++payload_counter_;
+  // qemu-io's write can only say -P PATTERN: a fill byte that changes from
+  // one write to the next (never 0, the fill of unwritten blocks).
+  if (options_.qemu_io_dialect) return Payload::Fill(static_cast<uint8_t>(1 + n % 255));
+  return Payload::Seeded(n);
 }
 
 uint64_t WorkloadGenerator::Blocks(uint64_t max_blocks) {
@@ -73,8 +77,12 @@ Operation WorkloadGenerator::Write(const ZoneModel& model) {
   uint64_t room = (e.start + e.capacity > wp) ? (e.start + e.capacity - wp) / bs : 0;
   uint64_t r = rng_.Below(100);
   op.offset = wp;
-  if (r < 70) {
-    op.length = Blocks(room) * bs;  // at the write pointer
+  // Filling a zone of gigabytes in one write would write gigabytes: zones that
+  // large are filled by finish instead (the same random draws either way).
+  const uint64_t fill_cap = uint64_t{options_.max_io_blocks} * 64;
+  const bool fillable = room <= fill_cap;
+  if (r < 70 || (r < 86 && !fillable)) {
+    op.length = Blocks(std::min(room, fill_cap)) * bs;  // at the write pointer
   } else if (r < 80) {
     op.length = std::max<uint64_t>(room, 1) * bs;  // exactly fill the capacity
   } else if (r < 86) {
@@ -99,6 +107,7 @@ Operation WorkloadGenerator::Append(const ZoneModel& model) {
   Operation op;
   op.kind = OpKind::kAppend;
   op.payload = NextPayload();
+  if (options_.qemu_io_dialect) op.payload = Payload::Fill(kDefaultPattern);  // zap's only pattern
   uint32_t z = PickSequentialZone(model);
   if (config_.conventional_zones > 0 && rng_.Chance(0.03)) z = 0;  // conventional: refused
   op.offset = config_.zone_start(z);
@@ -221,7 +230,8 @@ Operation WorkloadGenerator::Fault(const ZoneModel& model) {
 
 Operation WorkloadGenerator::Next(const ZoneModel& model) {
   if (rng_.Chance(options_.power_cycle_rate)) return Only(OpKind::kPowerCycle);
-  if (rng_.Chance(options_.fault_rate)) return Fault(model);
+  // An external implementation cannot be told to fail a zone (no inject).
+  if (rng_.Chance(options_.fault_rate) && !options_.qemu_io_dialect) return Fault(model);
   uint64_t r = rng_.Below(1000);
   if (r < 380) return Write(model);
   if (r < 480) return config_.params.zone_append_supported || rng_.Chance(0.1) ? Append(model)
@@ -231,7 +241,8 @@ Operation WorkloadGenerator::Next(const ZoneModel& model) {
   if (r < 770) return Manage(model, OpKind::kClose);
   if (r < 840) return Manage(model, OpKind::kFinish);
   if (r < 940) return Manage(model, OpKind::kReset);
-  if (r < 950 && config_.params.profile == Profile::kZns) return Manage(model, OpKind::kOffline);
+  if (r < 950 && config_.params.profile == Profile::kZns && !options_.qemu_io_dialect)
+    return Manage(model, OpKind::kOffline);  // qemu-io has no zone offline command
   if (r < 975) {
     Operation op;
     op.kind = OpKind::kReport;

@@ -22,6 +22,10 @@ struct WorkloadOptions {
   double power_cycle_rate = 0.002;  // probability per operation
   double fault_rate = 0.0005;       // probability per operation of an injected RO/OFF zone
   uint32_t max_io_blocks = 64;      // largest write/read in logical blocks
+  // Only what qemu-io can say (sim/devices/qemu_io_device.h): fill payloads,
+  // appends of 0xcd, no injected faults, no zone offline. The random stream
+  // is the same either way, so the operation sequence keeps its shape.
+  bool qemu_io_dialect = false;
 };
 
 class WorkloadGenerator {

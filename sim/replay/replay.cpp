@@ -43,6 +43,10 @@ class Replayer {
         script_(script),
         iolog_(iolog),
         touched_(r->config.nr_zones(), false) {
+    StatusMatch match;
+    match.errno_only = o.dut.external();
+    match.vocabulary = o.errno_vocabulary;
+    checker_.set_status_match(match);
     power_at_ = o.power_cycle_at;
     std::sort(power_at_.begin(), power_at_.end());
     power_at_.erase(std::unique(power_at_.begin(), power_at_.end()), power_at_.end());
@@ -114,7 +118,8 @@ void Replayer::Touch(const Operation& op) {
 bool Replayer::Execute(const Operation& traced, const TraceEvent& ev, uint64_t event_no) {
   // Traces name zone ranges without a length (zoned/operation.h); the devices
   // take ranges literally, as qemu-io does.
-  const Operation op = ResolveZoneRange(traced, config_);
+  Operation op = ResolveZoneRange(traced, config_);
+  if (o_.dut.external()) op = InQemuIoDialect(op);
   Status s = WriteOutputs(op);
   if (!s.ok()) {
     io_error_ = s;
@@ -343,8 +348,8 @@ Status RunReplay(const ReplayOptions& o, ReplayResult* result) {
   TempDir temp;
   if (!temp.ok()) return Status::IoError("cannot create a temporary directory");
   std::unique_ptr<Device> device;
-  s = CreateLockstepDevice(config, temp.path() + "/replay.qcow2", cluster_size, layout,
-                           /*overwrite=*/false, &device);
+  s = CreateDeviceUnderTest(o.dut, config, temp.path() + "/replay.qcow2", cluster_size, layout,
+                            /*overwrite=*/false, &device);
   if (!s.ok()) return s;
 
   std::unique_ptr<ScriptWriter> script;
@@ -374,7 +379,8 @@ Status RunReplay(const ReplayOptions& o, ReplayResult* result) {
     s = replayer.Run(reader.get(), stage, survey.io_events);
     if (!s.ok()) return s;
   }
-  device.reset();  // closes the image before its directory goes
+  if (Status closed = device->Close(); !closed.ok()) r.close_error = closed.ToString();
+  device.reset();  // before its directory goes
   if (r.size_capped)
     r.warnings.push_back("the trace addresses more than " + std::to_string(kMaxAutoZones) +
                          " zones: the device sized for it stops there and later zones are "

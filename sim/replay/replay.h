@@ -44,6 +44,7 @@
 #include "common/status.h"
 #include "zoned/device_config.h"
 #include "model/state_graph.h"
+#include "sim/devices/device_under_test.h"
 #include "sim/lockstep/lockstep.h"
 #include "sim/replay/replay_findings.h"
 #include "sim/replay/replay_map.h"
@@ -72,6 +73,13 @@ struct ReplayOptions {
   // Compare every zone after every N-th operation (and at every power cycle
   // and the end); 0: DefaultFullCompareInterval (sim/lockstep/lockstep.h).
   uint64_t full_compare_every = 0;
+
+  // The implementation under test (sim/devices/device_under_test.h): zonesim's
+  // own qcow2 layer, or an external qemu-io process. An external one gets
+  // every write as a fill byte derived from the trace's data seed, and
+  // appends as qemu-io's 0xcd; its statuses are compared as errnos.
+  DeviceUnderTest dut;
+  ErrnoVocabulary errno_vocabulary = ErrnoVocabulary::kExact;
 
   std::string write_script;  // the operations as run, as a zonesim io script
   std::string write_iolog;   // ... as a fio version 2 iolog
@@ -131,6 +139,7 @@ struct ReplayResult {
 
   std::optional<Divergence> divergence;
   std::string divergence_text;  // LockstepChecker::FormatDivergence
+  std::string close_error;      // the device under test failed to close (a finding)
   std::optional<QuotedEvent> divergence_event;  // the trace record being replayed
 
   // Outputs.

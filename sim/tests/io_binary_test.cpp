@@ -66,7 +66,10 @@ TEST_CASE("zonesim io -c: a failed command exits 1 and the run goes on") {
 TEST_CASE("zonesim io: commands from standard input (the golden session)") {
   testing::Golden g = testing::LoadGolden("basic");
   Result r = RunZonesim({"io", "--model", g.model_spec}, g.script_path);
-  testing::CheckSameLines(r.out, g.expected);
+  // From a pipe, a prompt precedes each command read (and the end of input).
+  testing::CheckSameLines(testing::StripPrompts(r.out), g.expected);
+  CHECK(r.out.starts_with("qemu-io> "));
+  CHECK(r.out.ends_with("qemu-io> "));
   CHECK(r.err == "");
   CHECK(r.status == 1);
 }
@@ -80,7 +83,7 @@ TEST_CASE("zonesim io IMAGE: the golden session on a qcow2 image, and a missing 
   const std::string image = dir.path() + "/basic.qcow2";
   REQUIRE(CreateZonedImage(Env::Default(), image, config).ok());
   Result r = RunZonesim({"io", image, "--profile", "linux"}, g.script_path);
-  testing::CheckSameLines(r.out, g.expected);
+  testing::CheckSameLines(testing::StripPrompts(r.out), g.expected);
   CHECK(r.status == 1);
 
   // The image kept its state: a second run sees the zones the first left.
@@ -107,9 +110,9 @@ TEST_CASE("zonesim io IMAGE: the golden session on a qcow2 image, and a missing 
 }
 
 TEST_CASE("zonesim io: bad options and malformed commands exit 2 with one line") {
-  auto one_line = [](const Result& r) {
+  auto one_line = [](const Result& r, bool ran_some = false) {
     CHECK(r.status == 2);
-    CHECK(r.out == "");
+    if (!ran_some) CHECK(r.out == "");
     REQUIRE(!r.err.empty());
     CHECK(r.err.starts_with("zonesim io: "));
     CHECK(r.err.find('\n') == r.err.size() - 1);
@@ -135,18 +138,21 @@ TEST_CASE("zonesim io: bad options and malformed commands exit 2 with one line")
   std::fputs("write 0 4k\n# fine\nzrp 0 x\n", f);
   std::fclose(f);
   r = RunZonesim({"io", "--model", kSpec}, script);
-  one_line(r);
+  one_line(r, /*ran_some=*/true);
   CHECK(r.err == "zonesim io: line 3: zrp: count 'x' is not a number\n");
+  // Commands run as they are read: the session stops at the malformed line.
+  CHECK(r.out == "qemu-io> wrote 4096/4096 bytes at offset 0\nqemu-io> qemu-io> ");
 
-  // A binary file on standard input: bounded lines, one error, nothing run.
+  // A binary file on standard input: bounded lines, one error, nothing run after it.
   f = std::fopen(script.c_str(), "w");
   REQUIRE(f != nullptr);
   std::fputs("flush\n", f);
   for (int i = 0; i < 10000; ++i) std::fputc('\x01', f);
   std::fclose(f);
   r = RunZonesim({"io", "--model", kSpec}, script);
-  one_line(r);
+  one_line(r, /*ran_some=*/true);
   CHECK(r.err == "zonesim io: line 2: longer than 4096 characters\n");
+  CHECK(r.out == "qemu-io> qemu-io> ");  // flush ran, silently
 
   // The last line needs no newline; a line of exactly 4096 characters is fine.
   f = std::fopen(script.c_str(), "w");
@@ -155,9 +161,11 @@ TEST_CASE("zonesim io: bad options and malformed commands exit 2 with one line")
   std::fclose(f);
   r = RunZonesim({"io", "--model", kSpec}, script);
   CHECK(r.err == "");
+  // From a pipe, as qemu-io: a prompt before each command is read.
   CHECK(r.out ==
-        "wrote 4096/4096 bytes at offset 0\n"
-        "start: 0x0, len 0x800, cap 0x800, wptr 0x8, zcond:2, [type: 2]\n");
+        "qemu-io> wrote 4096/4096 bytes at offset 0\n"
+        "qemu-io> start: 0x0, len 0x800, cap 0x800, wptr 0x8, zcond:2, [type: 2]\n"
+        "qemu-io> ");
   CHECK(r.status == 0);
 }
 

@@ -56,6 +56,13 @@ inline std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
+// A `zonesim io` session read from a pipe, without its "qemu-io> " prompts.
+inline std::string StripPrompts(std::string text) {
+  const std::string prompt = "qemu-io> ";
+  for (size_t at; (at = text.find(prompt)) != std::string::npos;) text.erase(at, prompt.size());
+  return text;
+}
+
 // Compares two outputs; reports the first differing line with its number.
 inline void CheckSameLines(const std::string& actual, const std::string& expected) {
   std::vector<std::string> a = Lines(actual), e = Lines(expected);
