@@ -113,7 +113,7 @@ class Inputs {
     Status s = FioIologWriter::Create(fio_v2(), o, &w);
     if (!s.ok()) Die(s);
     std::unique_ptr<OutputFile> v3;
-    s = OutputFile::Create(fio_v3(), 4 << 20, &v3);
+    s = OutputFile::Create(Env::Default(), fio_v3(), 4 << 20, &v3);
     if (!s.ok()) Die(s);
     s = v3->Append("fio version 3 iolog\n12 /dev/nullb0 add\n40 /dev/nullb0 open\n");
     for (uint64_t i = 0; i < fio_lines_ && s.ok(); ++i) {

@@ -1,6 +1,8 @@
 // Env: the file system as zonesim sees it, in the style of LevelDB's Env, so
 // tests can swap in an in-memory or fault-injecting implementation under the
-// qcow2 layer. Files are random-access: read, write, flush, size, truncate.
+// qcow2 layer and the trace readers and writers. Files are random-access
+// (File: read, write, flush, size, truncate; images), or streamed front to
+// back (SequentialFile, WritableFile: traces, which may be pipes).
 #pragma once
 
 #include <cstddef>
@@ -25,6 +27,23 @@ class File {
   virtual Status Truncate(uint64_t size) = 0;
 };
 
+// A file read front to back, a pipe too (LevelDB's SequentialFile).
+class SequentialFile {
+ public:
+  virtual ~SequentialFile() = default;
+  // Reads up to n bytes into out; *got = 0 only at the end of the file.
+  virtual Status Read(size_t n, uint8_t* out, size_t* got) = 0;
+};
+
+// A file written front to back, a pipe too (LevelDB's WritableFile).
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;  // closes; errors are lost (call Close)
+  virtual Status Append(const uint8_t* data, size_t n) = 0;
+  // Closes the file, with what the system reports at close. Idempotent.
+  virtual Status Close() = 0;
+};
+
 enum class OpenMode { kReadOnly, kReadWrite };
 
 class Env {
@@ -38,6 +57,14 @@ class Env {
   virtual Status CreateFile(const std::string& path, bool overwrite, std::unique_ptr<File>* out) = 0;
   virtual bool FileExists(const std::string& path) = 0;
   virtual Status RemoveFile(const std::string& path) = 0;
+
+  // Opens path to read it front to back. The default reads through OpenFile
+  // (so in-memory and fault-injecting Envs need nothing more); the POSIX Env
+  // uses read(2), so pipes and FIFOs work.
+  virtual Status OpenSequentialFile(const std::string& path, std::unique_ptr<SequentialFile>* out);
+  // Creates path (or empties it) to write it front to back. The default
+  // writes through CreateFile(overwrite = true); the POSIX Env uses write(2).
+  virtual Status CreateWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out);
 };
 
 }  // namespace zonesim

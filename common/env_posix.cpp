@@ -158,6 +158,63 @@ uint64_t SizeAtOpen(int fd) {
   return ::fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : UINT64_MAX;
 }
 
+// Traces are read and written front to back with read(2) and write(2), so a
+// pipe or a FIFO works as well as a file.
+class PosixSequentialFile final : public SequentialFile {
+ public:
+  PosixSequentialFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixSequentialFile() override { ::close(fd_); }
+
+  Status Read(size_t n, uint8_t* out, size_t* got) override {
+    *got = 0;
+    ssize_t r;
+    do {
+      r = ::read(fd_, out, n);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) return Status::IoError(path_ + ": read failed at byte " + std::to_string(pos_) + ": " + ErrnoText(errno));
+    *got = static_cast<size_t>(r);
+    pos_ += *got;
+    return Status::Ok();
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+  uint64_t pos_ = 0;  // bytes read so far, for the error message
+};
+
+class PosixWritableFile final : public WritableFile {
+ public:
+  PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixWritableFile() override { (void)Close(); }
+
+  Status Append(const uint8_t* data, size_t n) override {
+    if (fd_ < 0) return Status::IoError(path_ + ": write after close");
+    size_t done = 0;
+    while (done < n) {
+      ssize_t r = ::write(fd_, data + done, n - done);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return Status::IoError(path_ + ": write failed: " + ErrnoText(errno));
+      }
+      done += static_cast<size_t>(r);
+    }
+    return Status::Ok();
+  }
+
+  Status Close() override {
+    if (fd_ < 0) return Status::Ok();
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    if (rc != 0) return Status::IoError(path_ + ": close failed: " + ErrnoText(errno));
+    return Status::Ok();
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
 class PosixEnv final : public Env {
  public:
   Status OpenFile(const std::string& path, OpenMode mode, std::unique_ptr<File>* out) override {
@@ -194,6 +251,26 @@ class PosixEnv final : public Env {
       return s;
     }
     *out = std::make_unique<PosixFile>(path, fd, SizeAtOpen(fd));
+    return Status::Ok();
+  }
+
+  Status OpenSequentialFile(const std::string& path, std::unique_ptr<SequentialFile>* out) override {
+    int fd;
+    do {
+      fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return PosixError(path, "cannot open", errno);
+    *out = std::make_unique<PosixSequentialFile>(path, fd);
+    return Status::Ok();
+  }
+
+  Status CreateWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
+    int fd;
+    do {
+      fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return Status::IoError(path + ": cannot create: " + ErrnoText(errno));
+    *out = std::make_unique<PosixWritableFile>(path, fd);
     return Status::Ok();
   }
 

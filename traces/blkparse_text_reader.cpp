@@ -69,10 +69,10 @@ bool LooksLikeBlkparseLine(std::string_view line) {
          ParseUnsigned(NextToken(&rest), &u) && !NextToken(&rest).empty();
 }
 
-Status BlkparseTextReader::Open(const std::string& path, size_t buffer_bytes,
-                                std::unique_ptr<BlkparseTextReader>* out) {
+Status BlkparseTextReader::Open(const std::string& path, size_t buffer_bytes, std::unique_ptr<BlkparseTextReader>* out,
+                                Env* env) {
   std::unique_ptr<InputFile> f;
-  Status s = InputFile::Open(path, buffer_bytes, &f);
+  Status s = InputFile::Open(env, path, buffer_bytes, &f);
   if (!s.ok()) return s;
   out->reset(new BlkparseTextReader(std::move(f)));
   return Status::Ok();

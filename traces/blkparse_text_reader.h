@@ -27,7 +27,9 @@ namespace zonesim {
 
 class BlkparseTextReader : public TraceReader {
  public:
-  static Status Open(const std::string& path, size_t buffer_bytes, std::unique_ptr<BlkparseTextReader>* out);
+  // env: where the file is read from (tests: MemEnv).
+  static Status Open(const std::string& path, size_t buffer_bytes, std::unique_ptr<BlkparseTextReader>* out,
+                     Env* env = Env::Default());
 
   Status Next(TraceEvent* ev, bool* eof) override;
   TraceFormat format() const override { return TraceFormat::kBlkparseText; }

@@ -10,13 +10,13 @@ namespace zonesim {
 using namespace blktrace;
 
 Status BlktraceReader::Open(const std::vector<BlktraceInput>& inputs, size_t buffer_bytes,
-                            std::unique_ptr<BlktraceReader>* out) {
+                            std::unique_ptr<BlktraceReader>* out, Env* env) {
   if (inputs.empty()) return Status::InvalidArgument("no blktrace files to read");
   std::unique_ptr<BlktraceReader> r(new BlktraceReader());
   const size_t per_file = std::max<size_t>(buffer_bytes / inputs.size(), 128 * 1024);
   for (size_t i = 0; i < inputs.size(); ++i) {
     std::unique_ptr<InputFile> f;
-    Status s = InputFile::Open(inputs[i].path, per_file, &f);
+    Status s = InputFile::Open(env, inputs[i].path, per_file, &f);
     if (!s.ok()) return s;
     r->sources_.push_back(std::make_unique<BlktraceFileSource>(
         std::move(f), static_cast<uint32_t>(i), inputs[i].expected_cpu, &r->warnings_));

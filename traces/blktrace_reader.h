@@ -27,9 +27,10 @@ struct BlktraceInput {
 class BlktraceReader : public TraceReader {
  public:
   // buffer_bytes is split among the files (at least 128 KiB each, so a
-  // record with the largest payload always fits).
+  // record with the largest payload always fits). env: where the files are
+  // read from (tests: MemEnv).
   static Status Open(const std::vector<BlktraceInput>& inputs, size_t buffer_bytes,
-                     std::unique_ptr<BlktraceReader>* out);
+                     std::unique_ptr<BlktraceReader>* out, Env* env = Env::Default());
 
   Status Next(TraceEvent* ev, bool* eof) override;
   TraceFormat format() const override { return TraceFormat::kBlktrace; }

@@ -26,7 +26,7 @@ Status BlktraceWriter::Create(const std::string& prefix, const BlktraceWriterOpt
   std::unique_ptr<BlktraceWriter> w(new BlktraceWriter(options));
   for (uint32_t cpu = 0; cpu < options.cpus; ++cpu) {
     std::unique_ptr<OutputFile> f;
-    s = OutputFile::Create(prefix + ".blktrace." + std::to_string(cpu), options.buffer_bytes, &f);
+    s = OutputFile::Create(options.env, prefix + ".blktrace." + std::to_string(cpu), options.buffer_bytes, &f);
     if (!s.ok()) return s;
     w->files_.push_back(std::move(f));
   }
@@ -41,7 +41,7 @@ Status BlktraceWriter::CreateSingleFile(const std::string& path, const BlktraceW
   if (!s.ok()) return s;
   std::unique_ptr<BlktraceWriter> w(new BlktraceWriter(options));
   std::unique_ptr<OutputFile> f;
-  s = OutputFile::Create(path, options.buffer_bytes, &f);
+  s = OutputFile::Create(options.env, path, options.buffer_bytes, &f);
   if (!s.ok()) return s;
   w->files_.push_back(std::move(f));
   w->sequence_.assign(options.cpus, 0);

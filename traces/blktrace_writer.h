@@ -23,6 +23,7 @@ struct BlktraceWriterOptions {
   uint32_t cpus = 1;
   uint32_t device = MakeDevice(259, 0);  // an NVMe namespace, 259,0
   size_t buffer_bytes = 1 << 20;         // per file
+  Env* env = Env::Default();             // where the files are created
 };
 
 class BlktraceWriter {

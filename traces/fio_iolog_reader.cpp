@@ -38,9 +38,10 @@ int FioIologVersionOf(std::string_view first_line) {
   return 0;
 }
 
-Status FioIologReader::Open(const std::string& path, size_t buffer_bytes, std::unique_ptr<FioIologReader>* out) {
+Status FioIologReader::Open(const std::string& path, size_t buffer_bytes, std::unique_ptr<FioIologReader>* out,
+                            Env* env) {
   std::unique_ptr<InputFile> f;
-  Status s = InputFile::Open(path, buffer_bytes, &f);
+  Status s = InputFile::Open(env, path, buffer_bytes, &f);
   if (!s.ok()) return s;
   std::string_view first;
   bool eof = false;

@@ -26,7 +26,9 @@ namespace zonesim {
 
 class FioIologReader : public TraceReader {
  public:
-  static Status Open(const std::string& path, size_t buffer_bytes, std::unique_ptr<FioIologReader>* out);
+  // env: where the file is read from (tests: MemEnv).
+  static Status Open(const std::string& path, size_t buffer_bytes, std::unique_ptr<FioIologReader>* out,
+                     Env* env = Env::Default());
 
   Status Next(TraceEvent* ev, bool* eof) override;
   TraceFormat format() const override { return TraceFormat::kFioIolog; }

@@ -11,7 +11,7 @@ Status FioIologWriter::Create(const std::string& path, const FioIologWriterOptio
     return Status::InvalidArgument("fio iolog file name must be non-empty and have no whitespace");
   }
   std::unique_ptr<OutputFile> f;
-  Status s = OutputFile::Create(path, 1 << 20, &f);
+  Status s = OutputFile::Create(options.env, path, 1 << 20, &f);
   if (!s.ok()) return s;
   std::unique_ptr<FioIologWriter> w(new FioIologWriter(std::move(f), options));
   s = w->file_->Append("fio version 2 iolog\n" + options.file_name + " add\n" + options.file_name + " open\n");

@@ -25,6 +25,7 @@ struct FioIologWriterOptions {
   std::string file_name = "/dev/nullb0";  // the device the log names
   uint64_t zone_size = 0;                 // 0: unknown; zone resets are then skipped
   bool strict = false;                    // refuse operations fio cannot replay
+  Env* env = Env::Default();              // where the log is created
 };
 
 class FioIologWriter {

@@ -1,29 +1,22 @@
 #include "traces/input_file.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 
 namespace zonesim {
 
-Status InputFile::Open(const std::string& path, size_t buffer_bytes, std::unique_ptr<InputFile>* out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    std::string msg = path + ": cannot open: " + std::strerror(err);
-    return err == ENOENT ? Status::NotFound(msg) : Status::IoError(msg);
-  }
+Status InputFile::Open(Env* env, const std::string& path, size_t buffer_bytes, std::unique_ptr<InputFile>* out) {
+  std::unique_ptr<SequentialFile> file;
+  Status s = env->OpenSequentialFile(path, &file);
+  if (!s.ok()) return s;
   if (buffer_bytes < 4096) buffer_bytes = 4096;
-  out->reset(new InputFile(path, fd, buffer_bytes));
+  out->reset(new InputFile(path, std::move(file), buffer_bytes));
   return Status::Ok();
 }
 
-InputFile::InputFile(std::string path, int fd, size_t buffer_bytes)
-    : path_(std::move(path)), fd_(fd), buf_(new uint8_t[buffer_bytes]), size_(buffer_bytes) {}
+InputFile::InputFile(std::string path, std::unique_ptr<SequentialFile> file, size_t buffer_bytes)
+    : path_(std::move(path)), file_(std::move(file)), buf_(new uint8_t[buffer_bytes]), size_(buffer_bytes) {}
 
-InputFile::~InputFile() { ::close(fd_); }
+InputFile::~InputFile() = default;
 
 Status InputFile::Refill() {
   if (pos_ > 0) {
@@ -33,17 +26,11 @@ Status InputFile::Refill() {
     pos_ = 0;
   }
   while (end_ < size_ && !at_eof_) {
-    ssize_t n = ::read(fd_, buf_.get() + end_, size_ - end_);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::IoError(path_ + ": read failed at byte " + std::to_string(file_offset_ + end_) +
-                             ": " + std::strerror(errno));
-    }
-    if (n == 0) {
-      at_eof_ = true;
-      break;
-    }
-    end_ += static_cast<size_t>(n);
+    size_t n = 0;
+    Status s = file_->Read(size_ - end_, buf_.get() + end_, &n);
+    if (!s.ok()) return s;
+    if (n == 0) at_eof_ = true;
+    end_ += n;
   }
   return Status::Ok();
 }

@@ -1,6 +1,7 @@
 // InputFile: a read-only file consumed front to back through one large
 // buffer, the only memory a reader needs whatever the file's size. Binary
-// readers ask for n contiguous bytes; text readers take lines.
+// readers ask for n contiguous bytes; text readers take lines. The file comes
+// from an Env (common/env.h), so tests can read from memory or inject faults.
 #pragma once
 
 #include <cstddef>
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/env.h"
 #include "common/status.h"
 
 namespace zonesim {
@@ -19,7 +21,7 @@ class InputFile {
   static constexpr size_t kDefaultBufferBytes = 1 << 20;
 
   // buffer_bytes is the most a single line or record may take.
-  static Status Open(const std::string& path, size_t buffer_bytes, std::unique_ptr<InputFile>* out);
+  static Status Open(Env* env, const std::string& path, size_t buffer_bytes, std::unique_ptr<InputFile>* out);
   ~InputFile();
   InputFile(const InputFile&) = delete;
   InputFile& operator=(const InputFile&) = delete;
@@ -41,11 +43,11 @@ class InputFile {
   uint64_t line_number() const { return line_number_; }  // of the last line returned
 
  private:
-  InputFile(std::string path, int fd, size_t buffer_bytes);
+  InputFile(std::string path, std::unique_ptr<SequentialFile> file, size_t buffer_bytes);
   Status Refill();  // moves the unread tail to the front and reads more
 
   std::string path_;
-  int fd_;
+  std::unique_ptr<SequentialFile> file_;
   std::unique_ptr<uint8_t[]> buf_;  // not zeroed: only bytes read from the file are used
   size_t size_;
   size_t pos_ = 0;   // first unread byte

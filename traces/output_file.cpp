@@ -1,49 +1,33 @@
 #include "traces/output_file.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 namespace zonesim {
 
-Status OutputFile::Create(const std::string& path, size_t buffer_bytes, std::unique_ptr<OutputFile>* out) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IoError(path + ": cannot create: " + std::strerror(errno));
+Status OutputFile::Create(Env* env, const std::string& path, size_t buffer_bytes, std::unique_ptr<OutputFile>* out) {
+  std::unique_ptr<WritableFile> file;
+  Status s = env->CreateWritableFile(path, &file);
+  if (!s.ok()) return s;
   if (buffer_bytes < 4096) buffer_bytes = 4096;
-  out->reset(new OutputFile(path, fd, buffer_bytes));
+  out->reset(new OutputFile(path, std::move(file), buffer_bytes));
   return Status::Ok();
 }
 
-OutputFile::OutputFile(std::string path, int fd, size_t buffer_bytes)
-    : path_(std::move(path)), fd_(fd), buf_(buffer_bytes) {}
+OutputFile::OutputFile(std::string path, std::unique_ptr<WritableFile> file, size_t buffer_bytes)
+    : path_(std::move(path)), file_(std::move(file)), buf_(buffer_bytes) {}
 
-OutputFile::~OutputFile() {
-  if (fd_ >= 0) {
-    (void)FlushBuffer();
-    ::close(fd_);
-  }
-}
+OutputFile::~OutputFile() { (void)Close(); }
 
 Status OutputFile::FlushBuffer() {
-  size_t done = 0;
-  while (done < used_) {
-    ssize_t n = ::write(fd_, buf_.data() + done, used_ - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      used_ = 0;
-      return Status::IoError(path_ + ": write failed: " + std::strerror(errno));
-    }
-    done += static_cast<size_t>(n);
-  }
+  // The buffer is empty afterwards even on failure: what failed is not retried.
+  Status s = used_ == 0 ? Status::Ok() : file_->Append(buf_.data(), used_);
   used_ = 0;
-  return Status::Ok();
+  return s;
 }
 
 Status OutputFile::Append(const void* data, size_t n) {
-  if (fd_ < 0) return Status::IoError(path_ + ": write after close");
+  if (!file_) return Status::IoError(path_ + ": write after close");
   const uint8_t* p = static_cast<const uint8_t*>(data);
   while (n > 0) {
     if (used_ == buf_.size()) {
@@ -60,11 +44,11 @@ Status OutputFile::Append(const void* data, size_t n) {
 }
 
 Status OutputFile::Close() {
-  if (fd_ < 0) return Status::Ok();
+  if (!file_) return Status::Ok();
   Status s = FlushBuffer();
-  if (::close(fd_) != 0 && s.ok()) s = Status::IoError(path_ + ": close failed: " + std::strerror(errno));
-  fd_ = -1;
-  return s;
+  Status closed = file_->Close();
+  file_.reset();
+  return s.ok() ? closed : s;
 }
 
 }  // namespace zonesim

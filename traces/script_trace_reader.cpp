@@ -7,10 +7,10 @@
 
 namespace zonesim {
 
-Status ScriptTraceReader::Open(const std::string& path, size_t buffer_bytes,
-                               std::unique_ptr<ScriptTraceReader>* out) {
+Status ScriptTraceReader::Open(const std::string& path, size_t buffer_bytes, std::unique_ptr<ScriptTraceReader>* out,
+                               Env* env) {
   std::unique_ptr<InputFile> f;
-  Status s = InputFile::Open(path, buffer_bytes, &f);
+  Status s = InputFile::Open(env, path, buffer_bytes, &f);
   if (!s.ok()) return s;
   out->reset(new ScriptTraceReader(std::move(f)));
   return Status::Ok();

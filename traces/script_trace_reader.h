@@ -15,7 +15,9 @@ namespace zonesim {
 
 class ScriptTraceReader : public TraceReader {
  public:
-  static Status Open(const std::string& path, size_t buffer_bytes, std::unique_ptr<ScriptTraceReader>* out);
+  // env: where the file is read from (tests: MemEnv).
+  static Status Open(const std::string& path, size_t buffer_bytes, std::unique_ptr<ScriptTraceReader>* out,
+                     Env* env = Env::Default());
 
   Status Next(TraceEvent* ev, bool* eof) override;
   TraceFormat format() const override { return TraceFormat::kScript; }

@@ -38,7 +38,7 @@ Status ScriptWriter::Create(const std::string& path, const ScriptWriterOptions& 
     return Status::InvalidArgument("script comment must be one line");
   }
   std::unique_ptr<OutputFile> f;
-  Status s = OutputFile::Create(path, 1 << 20, &f);
+  Status s = OutputFile::Create(options.env, path, 1 << 20, &f);
   if (!s.ok()) return s;
   if (!options.comment.empty()) {
     s = f->Append("# " + options.comment + "\n");

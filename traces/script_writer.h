@@ -20,6 +20,7 @@ struct ScriptWriterOptions {
   uint64_t zone_size = 0;    // resolves length-0 zone operations
   uint64_t device_size = 0;  // resolves kZoneRangeAll
   std::string comment;       // written as "# comment" on the first line when not empty
+  Env* env = Env::Default(); // where the script is created
 };
 
 // The operation with trace-style zone ranges made explicit (zoned/operation.h

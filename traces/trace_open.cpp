@@ -89,7 +89,7 @@ Status ExpandBlktracePrefix(const std::string& prefix, std::vector<BlktraceInput
 
 Status DetectTraceFormat(const std::string& path, TraceFormat* out) {
   std::unique_ptr<InputFile> f;
-  Status s = InputFile::Open(path, kSniffBytes, &f);
+  Status s = InputFile::Open(Env::Default(), path, kSniffBytes, &f);
   if (!s.ok()) return s;
   size_t avail = 0;
   s = f->Fill(kSniffBytes, &avail);

@@ -312,7 +312,7 @@ Status Qcow2Image::Read(uint64_t offset, uint64_t length, uint8_t* out) {
   return impl_->DoRead(offset, length, out);
 }
 
-Status Qcow2Image::Write(uint64_t offset, uint64_t length, const uint8_t* data) {
+Status Qcow2Image::Write(uint64_t offset, uint64_t length, const WriteData& data) {
   if (impl_->read_only) return Status::InvalidArgument(impl_->path + ": write to an image opened read-only");
   Status s = impl_->CheckRange(offset, length, "write");
   if (!s.ok() || length == 0) return s;

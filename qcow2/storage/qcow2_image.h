@@ -15,6 +15,7 @@
 
 #include "common/env.h"
 #include "common/status.h"
+#include "qcow2/storage/write_data.h"
 
 namespace zonesim {
 
@@ -77,7 +78,9 @@ class Qcow2Image {
 
   // Guest data, by virtual byte offset. Unallocated clusters read as zeros.
   Status Read(uint64_t offset, uint64_t length, uint8_t* out);
-  Status Write(uint64_t offset, uint64_t length, const uint8_t* data);
+  // data: a buffer of `length` bytes, or a Payload generated straight into
+  // the buffers that go to the file (write_data.h).
+  Status Write(uint64_t offset, uint64_t length, const WriteData& data);
   // Deallocates the clusters wholly inside [offset, offset+length) (refcount
   // decrement, cluster reusable, reads return zeros); partial clusters at the
   // ends are zero-filled.

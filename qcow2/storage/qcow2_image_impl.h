@@ -48,6 +48,7 @@ struct Qcow2Image::Impl {
 
   // Reused buffers, so steady-state I/O allocates nothing.
   std::vector<uint8_t> scratch;       // one cluster being assembled
+  std::vector<uint8_t> staging;       // a piece of generated data on its way to the file
   std::vector<uint8_t> zeros;         // one cluster of zeros
   std::vector<uint8_t> compressed;    // compressed input
   std::vector<uint8_t> decompressed;  // the last decompressed cluster
@@ -63,14 +64,17 @@ struct Qcow2Image::Impl {
   Status Decompress(uint64_t entry, uint64_t guest_cluster);
   Status OldContent(uint64_t entry, uint64_t guest_cluster, uint8_t* out);
   Status EnsureL2(uint64_t l1_index, uint64_t* l2_host);
-  Status WriteL2Entries(uint64_t l2_host, uint64_t first, uint64_t count);
+  // Writes entries [first, first + count) of `table`, the cached L2 table at l2_host.
+  Status WriteL2Entries(uint64_t l2_host, const std::vector<uint64_t>& table, uint64_t first, uint64_t count);
   Status ReleaseEntry(uint64_t entry);
-  Status WriteInL2(uint64_t l2_host, uint64_t offset, uint64_t length, const uint8_t* data);
-  Status WriteNewRun(uint64_t l2_host, uint64_t g0, uint64_t g1, uint64_t begin, uint64_t end, const uint8_t* src);
+  Status WriteInL2(uint64_t l2_host, uint64_t offset, uint64_t length, const WriteData& data);
+  Status WriteNewRun(uint64_t l2_host, std::vector<uint64_t>& table, uint64_t g0, uint64_t g1, uint64_t begin,
+                     uint64_t end, const WriteData& src);
+  Status StoreData(uint64_t host, uint64_t length, const WriteData& data);
   Status DiscardInL2(uint64_t l1_index, uint64_t first_cluster, uint64_t end_cluster);
   bool OverlapsFixedMetadata(uint64_t host_begin, uint64_t host_end) const;
   Status DoRead(uint64_t offset, uint64_t length, uint8_t* out);
-  Status DoWrite(uint64_t offset, uint64_t length, const uint8_t* data);
+  Status DoWrite(uint64_t offset, uint64_t length, const WriteData& data);
   Status DoDiscard(uint64_t offset, uint64_t length);
 
   // ---- qcow2_image.cpp ----

@@ -182,13 +182,11 @@ Status Qcow2Image::Impl::DoRead(uint64_t off, uint64_t len, uint8_t* out) {
   return flush_run();
 }
 
-Status Qcow2Image::Impl::WriteL2Entries(uint64_t l2_host, uint64_t first, uint64_t count) {
-  std::vector<uint64_t>* t = nullptr;
-  Status s = GetL2(l2_host, &t);
-  if (!s.ok()) return s;
+Status Qcow2Image::Impl::WriteL2Entries(uint64_t l2_host, const std::vector<uint64_t>& table, uint64_t first,
+                                        uint64_t count) {
   entry_buf.resize(count * 8);
-  for (uint64_t i = 0; i < count; ++i) StoreBE64(entry_buf.data() + i * 8, (*t)[first + i]);
-  s = file->Write(l2_host + first * 8, count * 8, entry_buf.data());
+  for (uint64_t i = 0; i < count; ++i) StoreBE64(entry_buf.data() + i * 8, table[first + i]);
+  Status s = file->Write(l2_host + first * 8, count * 8, entry_buf.data());
   // The cached table already holds the new entries: if the file did not take
   // them, forget the cached copy so it is reread as the file has it.
   if (!s.ok()) l2_cache.erase(l2_host);
@@ -256,13 +254,30 @@ Status Qcow2Image::Impl::OldContent(uint64_t e, uint64_t g, uint8_t* out) {
   return Status::Ok();
 }
 
-// Clusters [g0, g1) of one L2 table get new host clusters holding guest bytes
-// [begin, end) from src (src points at guest byte `begin`); clusters only
-// partly covered keep their old content around the new bytes. The host
-// clusters come from the lowest free run; if it is shorter than the request,
-// the request is served in several runs.
-Status Qcow2Image::Impl::WriteNewRun(uint64_t l2_host, uint64_t g0, uint64_t g1, uint64_t begin, uint64_t end,
-                                     const uint8_t* src) {
+// Writes the first `length` bytes of data at host offset `host`: straight
+// from the caller's buffer, or generated piece by piece into `staging` (1 MiB
+// at most, so a large generated write never exists whole in memory).
+Status Qcow2Image::Impl::StoreData(uint64_t host, uint64_t length, const WriteData& data) {
+  if (data.bytes() != nullptr) return file->Write(host, length, data.bytes());
+  constexpr uint64_t kPiece = 1 << 20;
+  staging.resize(std::min(length, kPiece));
+  for (uint64_t done = 0; done < length;) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(staging.size(), length - done));
+    data.CopyTo(done, n, staging.data());
+    Status s = file->Write(host + done, n, staging.data());
+    if (!s.ok()) return s;
+    done += n;
+  }
+  return Status::Ok();
+}
+
+// Clusters [g0, g1) of L2 table `table` (cached, at l2_host) get new host
+// clusters holding guest bytes [begin, end) from src (src starts at guest
+// byte `begin`); clusters only partly covered keep their old content around
+// the new bytes. The host clusters come from the lowest free run; if it is
+// shorter than the request, the request is served in several runs.
+Status Qcow2Image::Impl::WriteNewRun(uint64_t l2_host, std::vector<uint64_t>& table, uint64_t g0, uint64_t g1,
+                                     uint64_t begin, uint64_t end, const WriteData& src) {
   while (g0 < g1) {
     uint64_t host = 0, n = 0;
     Status s = alloc->AllocateUpTo(g1 - g0, &host, &n);  // 1. refcounts
@@ -270,17 +285,15 @@ Status Qcow2Image::Impl::WriteNewRun(uint64_t l2_host, uint64_t g0, uint64_t g1,
     const uint64_t ga = g0, gb = g0 + n;
     const uint64_t rb = std::max(begin, ga << cluster_bits);
     const uint64_t re = std::min(end, gb << cluster_bits);
-    std::vector<uint64_t>* t = nullptr;
-    s = GetL2(l2_host, &t);
-    if (!s.ok()) return s;
-    // 2. data. Only the first and the last cluster can be partial.
+    // 2. data. Only the first and the last cluster can be partial; their new
+    // bytes go straight into the cluster being assembled.
     uint64_t full_first = ga, full_end = gb;
     auto write_partial = [&](uint64_t g) -> Status {
       const uint64_t cb = g << cluster_bits;
       const uint64_t lo = std::max(rb, cb), hi = std::min(re, cb + cluster_size);
-      Status st = OldContent((*t)[g % l2_entries], g, scratch.data());
+      Status st = OldContent(table[g % l2_entries], g, scratch.data());
       if (!st.ok()) return st;
-      std::memcpy(scratch.data() + (lo - cb), src + (lo - begin), hi - lo);
+      src.CopyTo(lo - begin, hi - lo, scratch.data() + (lo - cb));
       return file->Write(host + ((g - ga) << cluster_bits), cluster_size, scratch.data());
     };
     if (rb > (ga << cluster_bits) || re < ((ga + 1) << cluster_bits)) {
@@ -295,15 +308,16 @@ Status Qcow2Image::Impl::WriteNewRun(uint64_t l2_host, uint64_t g0, uint64_t g1,
     }
     if (full_end > full_first) {
       const uint64_t gbyte = full_first << cluster_bits;
-      s = file->Write(host + ((full_first - ga) << cluster_bits), (full_end - full_first) << cluster_bits,
-                      src + (gbyte - begin));
+      s = StoreData(host + ((full_first - ga) << cluster_bits), (full_end - full_first) << cluster_bits,
+                    src.Skip(gbyte - begin));
       if (!s.ok()) return s;
     }
     // 3. publish.
     const uint64_t first = ga % l2_entries;
-    old_entries.assign(t->begin() + static_cast<ptrdiff_t>(first), t->begin() + static_cast<ptrdiff_t>(first + n));
-    for (uint64_t i = 0; i < n; ++i) (*t)[first + i] = (host + (i << cluster_bits)) | kOflagCopied;
-    s = WriteL2Entries(l2_host, first, n);
+    old_entries.assign(table.begin() + static_cast<ptrdiff_t>(first),
+                       table.begin() + static_cast<ptrdiff_t>(first + n));
+    for (uint64_t i = 0; i < n; ++i) table[first + i] = (host + (i << cluster_bits)) | kOflagCopied;
+    s = WriteL2Entries(l2_host, table, first, n);
     if (!s.ok()) return s;
     // 4. drop references the old entries held.
     for (uint64_t e : old_entries) {
@@ -315,20 +329,27 @@ Status Qcow2Image::Impl::WriteNewRun(uint64_t l2_host, uint64_t g0, uint64_t g1,
   return Status::Ok();
 }
 
-Status Qcow2Image::Impl::WriteInL2(uint64_t l2_host, uint64_t off, uint64_t len, const uint8_t* data) {
+// Guest bytes [off, off + len) inside the range of one L2 table: run by run
+// (clusters written in place at consecutive host offsets, or clusters that
+// need new ones), with the table looked up once for all of them. Nothing
+// called from here loads another L2 table or clears the cache (a failed
+// WriteL2Entries drops this table, and the write stops there), so the
+// reference stays valid throughout.
+Status Qcow2Image::Impl::WriteInL2(uint64_t l2_host, uint64_t off, uint64_t len, const WriteData& data) {
+  std::vector<uint64_t>* t = nullptr;
+  Status s = GetL2(l2_host, &t);
+  if (!s.ok()) return s;
+  std::vector<uint64_t>& table = *t;
   const uint64_t last = (off + len - 1) >> cluster_bits;
   uint64_t g = off >> cluster_bits;
   while (g <= last) {
-    std::vector<uint64_t>* t = nullptr;
-    Status s = GetL2(l2_host, &t);
-    if (!s.ok()) return s;
-    const uint64_t e = (*t)[g % l2_entries];
+    const uint64_t e = table[g % l2_entries];
     s = CheckEntry(e, g);
     if (!s.ok()) return s;
     const bool in_place = InPlace(e);
     uint64_t run_end = g + 1;
     while (run_end <= last) {
-      const uint64_t next = (*t)[run_end % l2_entries];
+      const uint64_t next = table[run_end % l2_entries];
       if (CheckEntry(next, run_end).ok() == false) break;
       if (in_place) {
         if (!InPlace(next) || (next & kOffsetMask) != (e & kOffsetMask) + ((run_end - g) << cluster_bits)) break;
@@ -339,16 +360,16 @@ Status Qcow2Image::Impl::WriteInL2(uint64_t l2_host, uint64_t off, uint64_t len,
     }
     const uint64_t rb = std::max(off, g << cluster_bits);
     const uint64_t re = std::min(off + len, run_end << cluster_bits);
-    const uint8_t* src = data + (rb - off);
+    const WriteData src = data.Skip(rb - off);
     if (in_place) {
       const uint64_t host = e & kOffsetMask;
       if (OverlapsFixedMetadata(host, host + ((run_end - g) << cluster_bits))) {
         return Status::Corruption("L2 entry for guest offset " + std::to_string(g << cluster_bits) +
                                   " points at image metadata (host offset " + std::to_string(host) + ")");
       }
-      s = file->Write(host + (rb - (g << cluster_bits)), re - rb, src);
+      s = StoreData(host + (rb - (g << cluster_bits)), re - rb, src);
     } else {
-      s = WriteNewRun(l2_host, g, run_end, rb, re, src);
+      s = WriteNewRun(l2_host, table, g, run_end, rb, re, src);
     }
     if (!s.ok()) return s;
     g = run_end;
@@ -356,18 +377,19 @@ Status Qcow2Image::Impl::WriteInL2(uint64_t l2_host, uint64_t off, uint64_t len,
   return Status::Ok();
 }
 
-Status Qcow2Image::Impl::DoWrite(uint64_t off, uint64_t len, const uint8_t* data) {
+Status Qcow2Image::Impl::DoWrite(uint64_t off, uint64_t len, const WriteData& data) {
   const uint64_t table_span = l2_entries << cluster_bits;  // guest bytes one L2 table maps
+  uint64_t done = 0;
   while (len > 0) {
     const uint64_t l1i = off / table_span;
     const uint64_t n = std::min(len, (l1i + 1) * table_span - off);
     uint64_t l2_host = 0;
     Status s = EnsureL2(l1i, &l2_host);
     if (!s.ok()) return s;
-    s = WriteInL2(l2_host, off, n, data);
+    s = WriteInL2(l2_host, off, n, data.Skip(done));
     if (!s.ok()) return s;
     off += n;
-    data += n;
+    done += n;
     len -= n;
   }
   return Status::Ok();
@@ -395,7 +417,7 @@ Status Qcow2Image::Impl::DiscardInL2(uint64_t l1i, uint64_t first, uint64_t end)
     hi = g % l2_entries;
   }
   if (old.empty()) return Status::Ok();
-  s = WriteL2Entries(l2_host, lo, hi - lo + 1);  // unpublish first
+  s = WriteL2Entries(l2_host, *t, lo, hi - lo + 1);  // unpublish first
   if (!s.ok()) return s;
   for (uint64_t e : old) {  // then free
     s = ReleaseEntry(e);

@@ -15,6 +15,7 @@
 
 #include "common/env.h"
 #include "zoned/device_config.h"
+#include "zoned/payload.h"
 #include "qcow2/storage/qcow2_image.h"
 #include "qcow2/zoned/zone_config.h"
 #include "common/testing/test_files.h"
@@ -79,6 +80,13 @@ inline uint8_t PatternByte(uint64_t offset, uint32_t gen) {
 inline std::vector<uint8_t> Pattern(uint64_t offset, uint64_t length, uint32_t gen = 0) {
   std::vector<uint8_t> v(length);
   for (uint64_t i = 0; i < length; ++i) v[i] = PatternByte(offset + i, gen);
+  return v;
+}
+
+// Bytes [offset, offset + length) of what `payload` generates.
+inline std::vector<uint8_t> Generated(const Payload& payload, uint64_t offset, uint64_t length) {
+  std::vector<uint8_t> v(length);
+  payload.Generate(offset, length, v.data());
   return v;
 }
 

@@ -15,8 +15,6 @@ namespace zonesim {
 
 namespace {
 
-constexpr uint64_t kChunk = 1 << 20;  // generated writes are streamed in 1 MiB pieces
-
 // The zone conditions that refuse any write or append, with their status.
 std::optional<ZoneStatus> WriteStateError(ZoneCondition c) {
   switch (c) {
@@ -169,26 +167,7 @@ ZoneStatus ZonedImage::Read(uint64_t offset, uint64_t length, uint8_t* out) {
 // ---------------------------------------------------------------------------
 // Write and Append
 
-ZoneStatus ZonedImage::Write(uint64_t offset, uint64_t length, const uint8_t* data) {
-  return WriteImpl(offset, length, data, nullptr);
-}
-
-ZoneStatus ZonedImage::Write(uint64_t offset, uint64_t length, const ByteSource& data) {
-  return WriteImpl(offset, length, nullptr, &data);
-}
-
-ZoneStatus ZonedImage::Append(uint64_t zone_start, uint64_t length, const uint8_t* data,
-                              uint64_t* assigned) {
-  return AppendImpl(zone_start, length, data, nullptr, assigned);
-}
-
-ZoneStatus ZonedImage::Append(uint64_t zone_start, uint64_t length, const ByteSource& data,
-                              uint64_t* assigned) {
-  return AppendImpl(zone_start, length, nullptr, &data, assigned);
-}
-
-ZoneStatus ZonedImage::WriteImpl(uint64_t offset, uint64_t length, const uint8_t* raw,
-                                 const ByteSource* gen) {
+ZoneStatus ZonedImage::Write(uint64_t offset, uint64_t length, const WriteData& data) {
   if (ZoneStatus w = Writable(); w != ZoneStatus::kOk) return w;
   if (length == 0) return ZoneStatus::kInvalidField;
   const uint64_t bs = config_.block_size;
@@ -200,7 +179,7 @@ ZoneStatus ZonedImage::WriteImpl(uint64_t offset, uint64_t length, const uint8_t
     // the first sequential zone is a boundary violation (ZBC IR 21/05).
     if (!config_.is_conventional(config_.zone_index(offset + length - 1)))
       return ZoneStatus::kZoneBoundaryError;
-    return WriteAt(z, offset, length, raw, gen);
+    return WriteAt(z, offset, length, data);
   }
   const ZoneRecord& r = table_[z];
   const bool crosses = offset + length > config_.zone_start(z) + config_.zone_capacity_of(z);
@@ -219,11 +198,11 @@ ZoneStatus ZonedImage::WriteImpl(uint64_t offset, uint64_t length, const uint8_t
     ZoneStatus s = CheckResources(z, r.cond == ZoneCondition::kEmpty, true, OpenReason::kWrite);
     if (s != ZoneStatus::kOk) return s;
   }
-  return WriteAt(z, offset, length, raw, gen);
+  return WriteAt(z, offset, length, data);
 }
 
-ZoneStatus ZonedImage::AppendImpl(uint64_t zone_start, uint64_t length, const uint8_t* raw,
-                                  const ByteSource* gen, uint64_t* assigned) {
+ZoneStatus ZonedImage::Append(uint64_t zone_start, uint64_t length, const WriteData& data,
+                              uint64_t* assigned) {
   if (ZoneStatus w = Writable(); w != ZoneStatus::kOk) return w;
   if (!config_.params.zone_append_supported) return ZoneStatus::kNotSupported;
   if (length == 0) return ZoneStatus::kInvalidField;
@@ -249,25 +228,13 @@ ZoneStatus ZonedImage::AppendImpl(uint64_t zone_start, uint64_t length, const ui
     if (s != ZoneStatus::kOk) return s;
   }
   const uint64_t at = r.wp;
-  ZoneStatus s = WriteAt(z, at, length, raw, gen);
+  ZoneStatus s = WriteAt(z, at, length, data);
   if (s == ZoneStatus::kOk && assigned != nullptr) *assigned = at;  // ZNS ALBA
   return s;
 }
 
-ZoneStatus ZonedImage::WriteAt(uint32_t z, uint64_t offset, uint64_t length, const uint8_t* raw,
-                               const ByteSource* gen) {
-  Status s;
-  if (raw != nullptr) {
-    s = image_->Write(offset, length, raw);
-  } else {
-    scratch_.resize(std::min(length, kChunk));
-    for (uint64_t done = 0; done < length && s.ok(); done += scratch_.size()) {
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(scratch_.size(), length - done));
-      if (*gen) (*gen)(done, n, scratch_.data());
-      else std::memset(scratch_.data(), 0, n);
-      s = image_->Write(offset + done, n, scratch_.data());
-    }
-  }
+ZoneStatus ZonedImage::WriteAt(uint32_t z, uint64_t offset, uint64_t length, const WriteData& data) {
+  Status s = image_->Write(offset, length, data);
   // A failed write may have stored part of the data; the write pointer does
   // not move, so reads keep masking it.
   if (!s.ok()) return MediaError(s);
@@ -598,14 +565,9 @@ ZoneStatus ZonedImage::PersistResets(const std::vector<uint32_t>& zones) {
 ZoneStatus ZonedImage::ClearTail(uint32_t z, uint64_t from) {
   const uint64_t cap_end = config_.zone_start(z) + config_.zone_capacity_of(z);
   if (from >= cap_end) return ZoneStatus::kOk;
-  Status s;
-  if (fill_byte() == 0) {
-    s = image_->Discard(from, cap_end - from);  // reads return zeros, clusters freed
-  } else {
-    scratch_.assign(std::min(cap_end - from, kChunk), fill_byte());
-    for (uint64_t at = from; at < cap_end && s.ok(); at += scratch_.size())
-      s = image_->Write(at, std::min<uint64_t>(scratch_.size(), cap_end - at), scratch_.data());
-  }
+  Status s = fill_byte() == 0
+                 ? image_->Discard(from, cap_end - from)  // reads return zeros, clusters freed
+                 : image_->Write(from, cap_end - from, Payload::Fill(fill_byte()));
   return s.ok() ? ZoneStatus::kOk : MediaError(s);
 }
 

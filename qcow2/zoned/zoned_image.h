@@ -22,7 +22,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,10 +36,6 @@
 #include "qcow2/zoned/zone_table.h"
 
 namespace zonesim {
-
-// Produces bytes [offset, offset + n) of a request's data into out; lets a
-// caller stream a large generated write without materialising all of it.
-using ByteSource = std::function<void(uint64_t offset, size_t n, uint8_t* out)>;
 
 class ZonedImage {
  public:
@@ -75,11 +70,10 @@ class ZonedImage {
   const Status& last_error() const { return last_error_; }
 
   ZoneStatus Read(uint64_t offset, uint64_t length, uint8_t* out);
-  ZoneStatus Write(uint64_t offset, uint64_t length, const uint8_t* data);
-  ZoneStatus Write(uint64_t offset, uint64_t length, const ByteSource& data);
-  ZoneStatus Append(uint64_t zone_start, uint64_t length, const uint8_t* data, uint64_t* assigned);
-  ZoneStatus Append(uint64_t zone_start, uint64_t length, const ByteSource& data,
-                    uint64_t* assigned);
+  // data: a buffer of `length` bytes or a Payload, handed to the storage
+  // layer as it is (qcow2/storage/write_data.h).
+  ZoneStatus Write(uint64_t offset, uint64_t length, const WriteData& data);
+  ZoneStatus Append(uint64_t zone_start, uint64_t length, const WriteData& data, uint64_t* assigned);
   // Makes every acknowledged write durable, write pointers included.
   ZoneStatus Flush();
   ZoneStatus Manage(ZoneAction action, uint64_t zone_start);
@@ -119,13 +113,8 @@ class ZonedImage {
   ZoneStatus CheckResources(uint32_t z, bool need_active, bool need_open, OpenReason why);
   void CloseVictim(uint32_t victim);
 
-  ZoneStatus WriteImpl(uint64_t offset, uint64_t length, const uint8_t* raw,
-                       const ByteSource* gen);
-  ZoneStatus AppendImpl(uint64_t zone_start, uint64_t length, const uint8_t* raw,
-                        const ByteSource* gen, uint64_t* assigned);
   // Stores the data and, for a sequential zone, advances its write pointer.
-  ZoneStatus WriteAt(uint32_t z, uint64_t offset, uint64_t length, const uint8_t* raw,
-                     const ByteSource* gen);
+  ZoneStatus WriteAt(uint32_t z, uint64_t offset, uint64_t length, const WriteData& data);
   ZoneStatus FinishZone(uint32_t z);
   ZoneStatus CloseZone(uint32_t z);
   ZoneStatus OpenZone(uint32_t z);
@@ -158,7 +147,6 @@ class ZonedImage {
   bool closed_ = false;
   std::vector<std::string> warnings_;
   Status last_error_;
-  std::vector<uint8_t> scratch_;  // reused buffer for generated data and fills
 };
 
 }  // namespace zonesim

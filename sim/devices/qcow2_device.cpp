@@ -32,12 +32,12 @@ class Qcow2Device final : public Device {
   }
 
   ZoneStatus Write(uint64_t offset, uint64_t length, const Payload& data) override {
-    return image_->Write(offset, length, Source(data));
+    return image_->Write(offset, length, data);
   }
 
   ZoneStatus Append(uint64_t zone_start, uint64_t length, const Payload& data,
                     uint64_t* assigned) override {
-    return image_->Append(zone_start, length, Source(data), assigned);
+    return image_->Append(zone_start, length, data, assigned);
   }
 
   ZoneStatus Flush() override { return image_->Flush(); }
@@ -57,12 +57,6 @@ class Qcow2Device final : public Device {
   Status PowerCycle() override;
 
  private:
-  // The payload as a ByteSource: ZonedImage streams it through its own
-  // reusable 1 MiB buffer, so a large write never materialises at once.
-  static ByteSource Source(const Payload& p) {
-    return [p](uint64_t offset, size_t n, uint8_t* out) { p.Generate(offset, n, out); };
-  }
-
   Env* env_;
   std::string path_;
   ZoneParams params_;
