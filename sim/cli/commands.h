@@ -19,5 +19,6 @@ int RunInfoCommand(const CommandArgs& args);    // sim/cli/cmd_info.cpp
 int RunFuzzCommand(const CommandArgs& args);    // sim/cli/cmd_fuzz.cpp
 int RunReplayCommand(const CommandArgs& args);  // sim/cli/cmd_replay.cpp
 int RunCheckCommand(const CommandArgs& args);   // sim/cli/cmd_check.cpp
+int RunConvertCommand(const CommandArgs& args);  // sim/cli/cmd_convert.cpp
 
 }  // namespace zonesim

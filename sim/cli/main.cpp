@@ -24,6 +24,7 @@ const Subcommand kSubcommands[] = {
     {"fuzz", zonesim::RunFuzzCommand, "lockstep campaign: model vs a zoned qcow2 image, from a seed"},
     {"replay", zonesim::RunReplayCommand, "replay a blktrace/blkparse/fio/script trace in lockstep"},
     {"check", zonesim::RunCheckCommand, "check qcow2 images: qcow2 structure and the zoned format (gate)"},
+    {"convert", zonesim::RunConvertCommand, "rewrite a zoned image in another layout revision (data kept)"},
 };
 
 void PrintUsage(FILE* out) {
