@@ -168,17 +168,12 @@ void CheckZonedExtension(CheckContext& c) {
                    {{"length", raw.size(), ""}});
     return;
   }
-  if (raw.size() > kZonedExtV12Length && raw.size() < kZonedExtV5Length) {
+  const bool below_48 = raw.size() < kZonedExtV5Length;
+  if (raw.size() > kZonedExtV12Length && raw.size() < kZonedExtLatestLength && raw.size() != kZonedExtV5Length) {
     c.findings.Add("zoned.extension_length",
-                   "the zoned extension is " + N(raw.size()) + " bytes long: between the 44-byte v12 and the 48-byte "
-                   "v5/v11 layouts; no zoned field can be read safely",
-                   {{"length", raw.size(), ""}});
-    return;
-  }
-  if (raw.size() > kZonedExtV5Length && raw.size() < kZonedExtLatestLength) {
-    c.findings.Add("zoned.extension_length",
-                   "the zoned extension is " + N(raw.size()) + " bytes long: between the 48-byte v5 and the 56-byte "
-                   "latest layout; no zoned field can be read safely",
+                   "the zoned extension is " + N(raw.size()) + " bytes long: between the " +
+                       (below_48 ? "44-byte v12 and the 48-byte v5/v11 layouts" : "48-byte v5 and the 56-byte latest layout") +
+                       "; no zoned field can be read safely",
                    {{"length", raw.size(), ""}});
     return;
   }

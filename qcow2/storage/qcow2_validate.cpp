@@ -378,19 +378,18 @@ void ZonedExtensionRules(const ZonedExtension& z, const std::vector<uint8_t>& ra
     // After v10 a reader clamps such a limit with a warning; before, it is corrupt.
     const bool clamped = IsPostV10Layout(z.layout);
     const std::string clamp_note = clamped ? " (clamped to " + N(seq) + ")" : "";
-    if (z.max_open_zones > seq) {
-      RuleViolation v = Broken(clamped ? "zoned.limit_clamped" : "zoned.max_open_exceeds_zones",
-                               layout + "max_open_zones " + N(z.max_open_zones) + " exceeds the " + N(seq) +
-                                   " sequential zones" + clamp_note,
-                               {{"max_open_zones", z.max_open_zones}, {"sequential_zones", seq}});
-      v.warning = clamped;
-      if (!sink(std::move(v))) return;
-    }
-    if (z.max_active_zones > seq) {
-      RuleViolation v = Broken(clamped ? "zoned.limit_clamped" : "zoned.max_active_exceeds_zones",
-                               layout + "max_active_zones " + N(z.max_active_zones) + " exceeds the " + N(seq) +
-                                   " sequential zones" + clamp_note,
-                               {{"max_active_zones", z.max_active_zones}, {"sequential_zones", seq}});
+    struct Limit {
+      uint32_t value;
+      const char* name;
+      const char* id;
+    };
+    for (const Limit& l : {Limit{z.max_open_zones, "max_open_zones", "zoned.max_open_exceeds_zones"},
+                           Limit{z.max_active_zones, "max_active_zones", "zoned.max_active_exceeds_zones"}}) {
+      if (l.value <= seq) continue;
+      RuleViolation v = Broken(clamped ? "zoned.limit_clamped" : l.id,
+                               layout + l.name + " " + N(l.value) + " exceeds the " + N(seq) + " sequential zones" +
+                                   clamp_note,
+                               {{l.name, l.value}, {"sequential_zones", seq}});
       v.warning = clamped;
       if (!sink(std::move(v))) return;
     }

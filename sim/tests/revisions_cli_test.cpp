@@ -132,5 +132,22 @@ TEST_CASE("cli revisions: the errno vocabulary of each revision, on the model an
   }
 }
 
+TEST_CASE("cli revisions: max_open_zones given alone, ignored up to v10 and honoured after, model and image alike") {
+  testing::TestDir dir;
+  const std::string img = dir.File("o.qcow2");
+  ZonesimRun c = RunZonesim({"create", img, "-o", "size=64M,zone.size=4M,zone.max_open_zones=1", "--layout", "v11"});
+  INFO(c.err);
+  REQUIRE(c.status == 0);
+  const std::string model = "size=64M,zone_size=4M,max_open_zones=1,profile=linux";
+  for (const auto& [revision, second_open_fails] : {std::pair{"v9", false}, std::pair{"v11", true}}) {
+    CAPTURE(revision);
+    ZonesimRun m = RunZonesim({"io", "--model", model + ",revision=" + revision, "-c", "zo 4M 4M", "-c", "zo 8M 4M"});
+    ZonesimRun i = RunZonesim({"io", img, "--config", std::string("revision=") + revision, "-c", "zo 4M 4M", "-c",
+                               "zo 8M 4M"});
+    CHECK(Contains(m.out, "failed") == second_open_fails);
+    CHECK(i.out == m.out);
+  }
+}
+
 }  // namespace
 }  // namespace zonesim::test
