@@ -127,6 +127,11 @@ class ZoneModel {
 
   // zone_model_resources.cpp: open/active limits and implicit close.
   ZoneStatus AcquireResources(uint32_t target, ResourceUse use);
+  // The open limit enforced (0 = none): max_open_zones, except when it is
+  // given without max_active_zones and params.open_limit_alone is false.
+  uint32_t OpenLimit() const {
+    return config_.max_active_zones == 0 && !config_.params.open_limit_alone ? 0 : config_.max_open_zones;
+  }
   std::optional<uint32_t> ChooseVictim() const;
   std::optional<uint32_t> PolicyVictim() const;
   void ImplicitlyClose(uint32_t victim);

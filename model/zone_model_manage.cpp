@@ -27,7 +27,9 @@ void ZoneModel::CloseZone(uint32_t z, Trigger trigger) {
 void ZoneModel::FinishZone(uint32_t z, Trigger trigger) {
   // ZNS 1.1 3.4.3.1.2 and null_finish_zone: wp moves to the zone end (the
   // length, not the capacity); the data past the old wp stays unwritten.
-  zones_[z].wp = start_of(z) + config_.zone_length(z);
+  // FinishWp::kCapacityEnd: devices that stop the wp at the capacity instead.
+  zones_[z].wp = start_of(z) + (config_.params.finish_wp == FinishWp::kZoneEnd ? config_.zone_length(z)
+                                                                                : config_.zone_capacity_of(z));
   Transition(z, ZoneCondition::kFull, trigger);
 }
 
@@ -155,7 +157,7 @@ ZoneStatus ZoneModel::ManageZone(ZoneAction action, uint32_t z) {
 ZoneStatus ZoneModel::OpenAll() {
   // ZNS 1.1 3.4.3.1.3 with Select All: every ZSC zone -> ZSEO. Each needs an
   // open resource; there is no implicit close here.
-  const uint32_t max_open = config_.max_open_zones;
+  const uint32_t max_open = OpenLimit();
   const uint32_t to_open = closed_;
   if (to_open == 0) return ZoneStatus::kOk;
   // ZNS / ZBC (scsi_debug resp_open_zone): all or nothing.

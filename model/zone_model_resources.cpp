@@ -115,7 +115,7 @@ void ZoneModel::ImplicitlyClose(uint32_t victim) {
 
 ZoneStatus ZoneModel::AcquireResources(uint32_t target, ResourceUse use) {
   const ZoneParams& p = config_.params;
-  const uint32_t max_open = config_.max_open_zones;
+  const uint32_t max_open = OpenLimit();
   const uint32_t max_active = config_.max_active_zones;
   const ZoneCondition cond = zones_[target].cond;
   auto open = [this] { return implicit_open_ + explicit_open_; };

@@ -1,6 +1,7 @@
 #include "zoned/device_config.h"
 
 #include <cctype>
+#include <cerrno>
 #include <functional>
 #include <limits>
 
@@ -32,6 +33,11 @@ constexpr EnumName<FullWpReport> kFullWpNames[] = {{FullWpReport::kAsWritten, "a
                                                    {FullWpReport::kCapacityEnd, "capacity_end"},
                                                    {FullWpReport::kZoneEnd, "zone_end"},
                                                    {FullWpReport::kAllOnes, "all_ones"}};
+constexpr EnumName<ErrnoVocabulary> kErrnoNames[] = {{ErrnoVocabulary::kLinuxBlock, "linux"},
+                                                      {ErrnoVocabulary::kQcow2V9, "qcow2_v9"},
+                                                      {ErrnoVocabulary::kQcow2V11, "qcow2_v11"}};
+constexpr EnumName<FinishWp> kFinishWpNames[] = {{FinishWp::kZoneEnd, "zone_end"},
+                                                 {FinishWp::kCapacityEnd, "capacity_end"}};
 constexpr EnumName<PowerCyclePolicy> kPowerCycleNames[] = {
     {PowerCyclePolicy::kCloseOpenZones, "close_open"},
     {PowerCyclePolicy::kKeep, "keep"},
@@ -126,6 +132,9 @@ const std::vector<ParamField>& param_fields() {
       enum_field("power_cycle", &ZoneParams::power_cycle, kPowerCycleNames),
       enum_field("error_precedence", &ZoneParams::precedence, kPrecedenceNames),
       bool_field("zone_append", &ZoneParams::zone_append_supported),
+      enum_field("errnos", &ZoneParams::errnos, kErrnoNames),
+      enum_field("finish_wp", &ZoneParams::finish_wp, kFinishWpNames),
+      bool_field("open_limit_alone", &ZoneParams::open_limit_alone),
   };
   return fields;
 }
@@ -295,6 +304,40 @@ ZoneParams profile_params(Profile p) {
   return z;
 }
 
+bool apply_revision_params(std::string_view r, ZoneParams* p) {
+  // qcow2-zoned.md "Later revisions": after v10 a write off the write pointer
+  // or past the capacity fails with EIO (v9: EINVAL), an append beyond the
+  // device with ENOSPC, and max_open_zones given alone is honoured. No
+  // revision is reported to change the finish write pointer (zone end).
+  if (r == "v5" || r == "v6" || r == "v8" || r == "v9" || r == "v10" || r == "latest") {
+    p->errnos = ErrnoVocabulary::kQcow2V9;
+    p->open_limit_alone = false;
+  } else if (r == "v11" || r == "v12") {
+    p->errnos = ErrnoVocabulary::kQcow2V11;
+    p->open_limit_alone = true;
+  } else {
+    return false;
+  }
+  p->finish_wp = FinishWp::kZoneEnd;
+  return true;
+}
+
+int zone_errno(ZoneStatus s, ErrnoVocabulary v, bool append) {
+  const bool write_rule = s == ZoneStatus::kZoneInvalidWrite || s == ZoneStatus::kZoneBoundaryError;
+  switch (v) {
+    case ErrnoVocabulary::kQcow2V9:
+      if (write_rule) return EINVAL;
+      break;
+    case ErrnoVocabulary::kQcow2V11:
+      if (write_rule) return EIO;
+      if (append && s == ZoneStatus::kLbaOutOfRange) return ENOSPC;
+      break;
+    case ErrnoVocabulary::kLinuxBlock:
+      break;
+  }
+  return linux_errno(s);
+}
+
 std::string_view to_string(Profile p) { return name_of(kProfileNames, p); }
 std::optional<Profile> profile_from_string(std::string_view s) { return value_of(kProfileNames, s); }
 std::string_view to_string(ImplicitClosePolicy p) { return name_of(kImplicitCloseNames, p); }
@@ -357,13 +400,17 @@ Status ApplyDeviceOptions(const std::vector<std::string>& options, DeviceConfig*
     if (!p) return Status::InvalidArgument("profile: '" + v + "' is not one of zns|zbc|linux");
     out->params = profile_params(*p);
   }
+  for (const auto& [k, v] : kv) {  // after the profile, before single parameters
+    if (k == "revision" && !apply_revision_params(v, &out->params))
+      return Status::InvalidArgument("revision: '" + v + "' is not one of v5|v9|v11|v12");
+  }
   bool capacity_given = false;
   for (const auto& entry : kv) {
     // Named references, not a structured binding: the lambdas below capture
     // them, which clang before 16 does not allow for bindings.
     const std::string& k = entry.first;
     const std::string& v = entry.second;
-    if (k == "profile") continue;
+    if (k == "profile" || k == "revision") continue;
     auto size_field = [&](uint64_t* field) -> Status {
       auto n = ParseSize(v);
       if (!n) return Status::InvalidArgument(k + ": '" + v + "' is not a size");

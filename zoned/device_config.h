@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "zoned/zone_status.h"
 
 namespace zonesim {
 
@@ -66,6 +67,20 @@ enum class ErrorPrecedence : uint8_t {
   kBoundaryFirst,  // scsi_debug, libzbc fake: crosses boundary -> FULL -> not at wp
 };
 
+// Which errno a failed zone I/O reports (the qemu-io "failed:" text). The
+// qcow2 zoned format's revisions differ (qcow2-zoned.md "Later revisions").
+enum class ErrnoVocabulary : uint8_t {
+  kLinuxBlock,  // the Linux block layer's blk_errors (linux_errno(); the default)
+  kQcow2V9,     // QEMU's zoned qcow2 driver up to v10: EINVAL for a write off the wp or past the capacity
+  kQcow2V11,    // after v10: EIO for those; an append beyond the device fails with ENOSPC
+};
+
+// The write pointer a zone gets when it is finished.
+enum class FinishWp : uint8_t {
+  kZoneEnd,      // start + zone length (ZNS 1.1 3.4.3.1.2, null_finish_zone, every qcow2 revision)
+  kCapacityEnd,  // start + capacity
+};
+
 struct ZoneParams {
   Profile profile = Profile::kLinux;  // error vocabulary and descriptions
   CloseEmptyResult close_empty_open_zone = CloseEmptyResult::kEmpty;
@@ -85,6 +100,11 @@ struct ZoneParams {
   PowerCyclePolicy power_cycle = PowerCyclePolicy::kCloseOpenZones;
   ErrorPrecedence precedence = ErrorPrecedence::kStateFirst;
   bool zone_append_supported = true;
+  ErrnoVocabulary errnos = ErrnoVocabulary::kLinuxBlock;
+  FinishWp finish_wp = FinishWp::kZoneEnd;
+  // max_open_zones with max_active_zones 0: honoured (a limit), or ignored
+  // (no open limit) as the qcow2 zoned driver up to v10 did.
+  bool open_limit_alone = true;
 
   bool operator==(const ZoneParams&) const = default;
 };
@@ -118,6 +138,13 @@ struct DeviceConfig {
 
 // The profile presets. "every parameter can be overridden one by one".
 ZoneParams profile_params(Profile p);
+// The behaviour a revision of the qcow2 zoned format promises, on top of a
+// profile: "v5"/"v6", "v9" (also "latest", "v8", "v10"), "v11", "v12"
+// (qcow2-zoned.md "Later revisions"; the table in qcow2/README.md). False for
+// an unknown name. `revision=` in a device spec applies it after `profile=`.
+bool apply_revision_params(std::string_view revision, ZoneParams* params);
+// The errno a status maps to under a vocabulary; `append` for zone append.
+int zone_errno(ZoneStatus s, ErrnoVocabulary v, bool append);
 std::string_view to_string(Profile p);
 std::optional<Profile> profile_from_string(std::string_view s);
 

@@ -77,20 +77,25 @@ std::string_view zbc_sense_name(ZoneStatus s) { return row(s).zbc_name; }
 int linux_errno(ZoneStatus s) { return row(s).err; }
 std::string_view linux_block_status(ZoneStatus s) { return row(s).blk_status; }
 
-std::string_view errno_text(ZoneStatus s) {
-  switch (row(s).err) {
+std::string_view errno_text(ZoneStatus s) { return strerror_text(row(s).err); }
+
+std::string_view strerror_text(int err) {
+  switch (err) {
     case 0: return "Success";
     case EINVAL: return "Invalid argument";
     case EIO: return "Input/output error";
     case EOPNOTSUPP: return "Operation not supported";
     case EOVERFLOW: return "Value too large for defined data type";
     case ETOOMANYREFS: return "Too many references: cannot splice";
+    case ENOSPC: return "No space left on device";
   }
   return "Unknown error";
 }
 
-std::string describe(ZoneStatus s, Profile p) {
-  std::string out(errno_text(s));
+std::string describe(ZoneStatus s, Profile p) { return describe(s, p, linux_errno(s)); }
+
+std::string describe(ZoneStatus s, Profile p, int err) {
+  std::string out(strerror_text(err));
   char code[64];
   switch (p) {
     case Profile::kZns:

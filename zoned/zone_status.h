@@ -58,10 +58,13 @@ std::string_view linux_block_status(ZoneStatus s);  // "BLK_STS_ZONE_OPEN_RESOUR
 // glibc's strerror text for linux_errno(s), fixed here so output never depends
 // on the locale.
 std::string_view errno_text(ZoneStatus s);
+std::string_view strerror_text(int err);  // the same, for any errno the vocabularies use
 
 // The reason printed after "<command> failed: ": strerror text as qemu-io
 // prints it, then the standard's name and code for the profile in use, e.g.
 // "Too many references: cannot splice (Too Many Open Zones, NVMe status 0x1be)".
 std::string describe(ZoneStatus s, Profile p);
+// The same with the errno a vocabulary chose (zoned/device_config.h zone_errno).
+std::string describe(ZoneStatus s, Profile p, int err);
 
 }  // namespace zonesim

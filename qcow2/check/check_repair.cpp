@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "qcow2/storage/zoned_extension.h"
+
 namespace zonesim::check {
 
 using namespace qcow2;
@@ -105,11 +107,7 @@ Status ApplyRepair(File* file, const CheckContext& c, const RepairPlan& plan) {
   if (!plan.wps.empty()) {
     for (const auto& [zone, wp] : plan.wps) {
       uint8_t raw[8];
-      if (kWritePointerLittleEndian) {
-        StoreLE64(raw, wp);
-      } else {
-        StoreBE64(raw, wp);
-      }
+      StoreWritePointerEntry(raw, wp, c.zoned->layout);
       Status s = file->Write(c.zonedmeta_begin + zone * 8, 8, raw);
       if (!s.ok()) return s;
     }

@@ -37,8 +37,10 @@ void WriteSummary(JsonWriter& j, const ImageSummary& s) {
   if (s.zoned) {
     const ZonedExtension& z = *s.zoned;
     j.Key("zoned").BeginObject();
-    j.Field("layout", z.layout == ZonedLayout::kV5 ? "v5" : "latest");
+    j.Field("layout", qcow2::ZonedLayoutId(z.layout));
     j.Field("extension_length", s.zoned_extension_length);
+    j.Field("revision", qcow2::ZonedLayoutRevisions(z.layout));
+    j.Field("entry_encoding", qcow2::ZonedEntryEncoding(z.layout));
     j.Field("zone_size", z.zone_size).Field("zone_capacity", z.zone_capacity);
     j.Field("conventional_zones", z.conventional_zones).Field("nr_zones", z.nr_zones);
     j.Field("max_open_zones", z.max_open_zones).Field("max_active_zones", z.max_active_zones);
@@ -124,6 +126,8 @@ std::string FormatText(const CheckReport& r) {
            N(z.conventional_zones) + " conventional, max open " + N(z.max_open_zones) + ", max active " +
            N(z.max_active_zones) + ", write-pointer table at " + Hex(z.zonedmeta_offset) + " (" +
            N(z.zonedmeta_size) + " bytes)\n";
+    out += "  revision: " + std::string(qcow2::ZonedLayoutRevisions(z.layout)) + "; entries " +
+           qcow2::ZonedEntryEncoding(z.layout) + "; max append " + N(z.max_append_bytes) + "\n";
   }
   if (r.before_repair) out += "  before repair: " + CountsLine(*r.before_repair) + "\n";
   for (const std::string& c : r.repairs) out += "  repaired: " + c + "\n";

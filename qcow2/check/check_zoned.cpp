@@ -9,6 +9,7 @@
 
 #include "qcow2/check/check_context.h"
 #include "qcow2/storage/zoned_extension.h"
+#include "qcow2/storage/zoned_layout_detect.h"
 
 namespace zonesim::check {
 
@@ -20,8 +21,9 @@ std::string N(uint64_t v) { return std::to_string(v); }
 
 constexpr uint64_t kChunk = 1ull << 20;  // bytes of the write-pointer table read at a time
 
-uint64_t DecodeEntry(const uint8_t* p) { return kWritePointerLittleEndian ? LoadLE64(p) : LoadBE64(p); }
-uint64_t DecodeOtherOrder(const uint8_t* p) { return kWritePointerLittleEndian ? LoadBE64(p) : LoadLE64(p); }
+// An entry in its layout's byte order, and in the other one.
+uint64_t DecodeEntry(const uint8_t* p, ZonedLayout l) { return LoadWritePointerEntry(p, l); }
+uint64_t DecodeOtherOrder(const uint8_t* p, ZonedLayout l) { return EntriesBigEndian(l) ? LoadLE64(p) : LoadBE64(p); }
 
 // Ambiguities of the extension's fields (--strict).
 void StrictFieldRules(CheckContext& c, const ZonedExtension& z) {
@@ -62,12 +64,59 @@ std::pair<uint64_t, uint64_t> ZonesIn(uint64_t b, uint64_t e, uint32_t nr_zones)
   return {std::min<uint64_t>(b / 8, nr_zones), std::min<uint64_t>((e + 7) / 8, nr_zones)};
 }
 
+// Decodes the extension in the layout its length and the image say (a 48-byte
+// one is v5 or about-v11: zoned_layout_detect.h), reporting an undecidable
+// one, and a layout other than the one --expect-layout pins. False: nothing
+// more can be read.
+bool DecodeLayout(CheckContext& c, const std::vector<uint8_t>& raw, ZonedExtension* z) {
+  const std::optional<ZonedLayout> expected = c.options.expect_layout;
+  if (raw.size() == kZonedExtV5Length && raw[0] == 1) {
+    const LayoutDecision d = DecideZonedLayout(
+        raw.data(), raw.size(), c.header.size, c.file_size,
+        [&](uint64_t off, uint64_t n, uint8_t* out) {
+          // Read directly: a table outside the file is a misfit, not an I/O failure.
+          return c.file->Read(off, n, out);
+        });
+    std::optional<ZonedLayout> chosen;
+    if (d.fitting.size() == 1) {
+      chosen = d.fitting[0];
+    } else if (d.fitting.empty()) {
+      c.findings.Add("zoned.layout_undecided",
+                     "the zoned extension is 48 bytes long (v5/v6 or about-v11) and the image is consistent as "
+                     "neither: " + d.why_not,
+                     {{"length", raw.size(), ""}});
+      return false;
+    } else {
+      const bool pinned = expected && std::count(d.fitting.begin(), d.fitting.end(), *expected);
+      c.findings.Add("zoned.layout_ambiguous",
+                     std::string("the zoned extension is 48 bytes long and the image is consistent both as v5/v6 "
+                                 "and as about-v11: the revision that wrote it cannot be told") +
+                         (pinned ? std::string("; checked as ") + ZonedLayoutName(*expected) + ", as --expect-layout says"
+                                 : "; `--expect-layout v5|v11` checks it as one of them"),
+                     {{"length", raw.size(), ""}});
+      if (!pinned) return false;
+      chosen = expected;
+    }
+    (void)DecodeZonedExtensionAs(raw.data(), raw.size(), *chosen, z);
+  } else if (!DecodeZonedExtension(raw.data(), raw.size(), z).ok()) {
+    return false;  // lengths handled by the caller
+  }
+  if (expected && z->zoned == 1 && z->layout != *expected) {
+    c.findings.Add("zoned.layout_unexpected",
+                   std::string("the zoned extension is the ") + ZonedLayoutName(z->layout) + " layout, not the " +
+                       ZonedLayoutName(*expected) + " layout --expect-layout names",
+                   {{"length", raw.size(), ""}, {"layout", 0, ZonedLayoutId(z->layout)},
+                    {"expected", 0, ZonedLayoutId(*expected)}});
+  }
+  return true;
+}
+
 }  // namespace
 
 uint64_t RebuildWritePointer(const CheckContext& c, uint64_t zone) {
   const ZonedExtension& z = *c.zoned;
   const uint64_t start = zone * z.zone_size;
-  if (zone < z.conventional_zones) return kConventionalZoneFlag | start;
+  if (zone < z.conventional_zones) return ConventionalFlag(z.layout) | start;
   const uint64_t vs = c.header.size;
   if (start >= vs) return start;
   const uint64_t cap_end = start + std::min<uint64_t>(z.zone_capacity, vs - start);
@@ -112,17 +161,19 @@ void CheckZonedExtension(CheckContext& c) {
   }
   const std::vector<uint8_t>& raw = c.zoned_ext->data;
   c.report->summary.zoned_extension_length = static_cast<uint32_t>(raw.size());
-  if (raw.size() < kZonedExtV5Length) {
+  if (raw.size() < kZonedExtV12Length) {
     c.findings.Add("zoned.extension_truncated",
                    "the zoned extension is " + N(raw.size()) + " bytes long, shorter than the 48-byte v5 layout "
-                   "(latest layout: 56 bytes); no zoned field can be read",
+                   "(latest layout: 56 bytes; v12: 44 bytes); no zoned field can be read",
                    {{"length", raw.size(), ""}});
     return;
   }
-  if (raw.size() > kZonedExtV5Length && raw.size() < kZonedExtLatestLength) {
+  const bool below_48 = raw.size() < kZonedExtV5Length;
+  if (raw.size() > kZonedExtV12Length && raw.size() < kZonedExtLatestLength && raw.size() != kZonedExtV5Length) {
     c.findings.Add("zoned.extension_length",
-                   "the zoned extension is " + N(raw.size()) + " bytes long: between the 48-byte v5 and the 56-byte "
-                   "latest layout; no zoned field can be read safely",
+                   "the zoned extension is " + N(raw.size()) + " bytes long: between the " +
+                       (below_48 ? "44-byte v12 and the 48-byte v5/v11 layouts" : "48-byte v5 and the 56-byte latest layout") +
+                       "; no zoned field can be read safely",
                    {{"length", raw.size(), ""}});
     return;
   }
@@ -133,7 +184,7 @@ void CheckZonedExtension(CheckContext& c) {
                    {{"length", raw.size(), ""}});
   }
   ZonedExtension z;
-  if (!DecodeZonedExtension(raw.data(), raw.size(), &z).ok()) return;  // lengths handled above
+  if (!DecodeLayout(c, raw, &z)) return;
   const uint64_t cs = c.cluster_size;
   auto place = [&] {
     if (z.zonedmeta_size == 0) return;
@@ -298,23 +349,29 @@ void CheckZonedTable(CheckContext& c) {
   };
   if (!for_each_entry([&](uint64_t zone, const uint8_t* p) {
         ++judged;
-        const bool bh = breaks(zone, DecodeEntry(p)), bo = breaks(zone, DecodeOtherOrder(p));
+        const bool bh = breaks(zone, DecodeEntry(p, z.layout)), bo = breaks(zone, DecodeOtherOrder(p, z.layout));
         bad_here += bh;
         bad_other += bo;
         same_both += !bh && !bo;
       }))
     return;
-  if (bad_here > 0 && bad_other == 0) {
+  if (bad_here > 0 && bad_other == 0 && !EntriesBigEndian(z.layout)) {
     c.findings.Add("zoned.wp_big_endian",
                    N(bad_here) + " of " + N(judged) + " write-pointer entries break the rules when read little-endian, "
                    "none when read big-endian: the table was written big-endian, and every zone's state is misread",
                    {{"entries", judged, ""}, {"bad_little_endian", bad_here, ""}});
+  } else if (bad_here > 0 && bad_other == 0) {
+    c.findings.Add("zoned.wp_little_endian",
+                   N(bad_here) + " of " + N(judged) + " write-pointer entries break the rules when read big-endian, "
+                   "as the " + ZonedLayoutName(z.layout) + " layout stores them, none when read little-endian: the "
+                   "table was written with the older encoding, and every zone's state is misread",
+                   {{"entries", judged, ""}, {"bad_big_endian", bad_here, ""}});
   } else if (!for_each_entry([&](uint64_t zone, const uint8_t* p) {
-               WritePointerRules(z, vs, zone, DecodeEntry(p), c.findings.Collector());
+               WritePointerRules(z, vs, zone, DecodeEntry(p, z.layout), c.findings.Collector());
              })) {
     return;
   }
-  if (c.options.strict) {
+  if (c.options.strict && !IsPostV10Layout(z.layout)) {  // the later layouts say big-endian
     c.findings.Add("zoned.wp_byte_order_ambiguous",
                    N(judged) + " entries read little-endian; " + N(same_both) +
                        " of them are also valid read big-endian" +
@@ -327,7 +384,7 @@ void CheckZonedTable(CheckContext& c) {
   if (c.guest_allocated.empty() || z.zone_size == 0) return;
   const auto& alloc = c.guest_allocated;
   for_each_entry([&](uint64_t zone, const uint8_t* p) {
-    const uint64_t wp = DecodeEntry(p);
+    const uint64_t wp = DecodeEntry(p, z.layout);
     if (zone < z.conventional_zones || breaks(zone, wp)) return;  // broken entries are reported above
     const uint64_t start = zone * z.zone_size;
     if (start >= vs) return;

@@ -61,6 +61,9 @@ struct Finding {
 struct CheckOptions {
   bool strict = false;  // add warnings for what the spec leaves ambiguous
   bool repair = false;  // fix leaks and a freed write-pointer table, then re-check
+  // The zoned layout revision the image must have (`--expect-layout`): any
+  // other is an error, and it decides a 48-byte extension both readings fit.
+  std::optional<ZonedLayout> expect_layout;
 };
 
 struct CheckCounts {

@@ -8,7 +8,7 @@
 //                          allocated image so it never has to grow in use
 //   next rb clusters       refcount blocks covering every cluster below
 //   next l1c clusters      L1 table (zeros: nothing allocated)
-//   next zc clusters       zonedmeta: one little-endian write pointer per zone
+//   next zc clusters       zonedmeta: one write pointer per zone (byte order of the layout)
 // The file is exactly that many clusters; every byte is a function of the
 // options (no timestamps, no randomness), so images are reproducible.
 #include <algorithm>
@@ -29,7 +29,7 @@ uint64_t CeilDiv(uint64_t a, uint64_t b) { return a / b + (a % b != 0); }
 constexpr uint32_t kRefcountOrder = 4;  // 16-bit refcounts, QEMU's default
 
 // Writes the initial write pointers: each zone's start, conventional zones
-// flagged with bit 59. Streamed in pieces so a large table needs no large buffer.
+// flagged (bit 59, or bit 63 in the layouts after v10), in the layout's byte order. Streamed in pieces so a large table needs no large buffer.
 Status WriteInitialWritePointers(File* file, const ZonedExtension& z) {
   constexpr uint32_t kPerChunk = 65536;
   std::vector<uint8_t> raw;
@@ -39,12 +39,8 @@ Status WriteInitialWritePointers(File* file, const ZonedExtension& z) {
     for (uint32_t i = 0; i < n; ++i) {
       const uint32_t zone = first + i;
       uint64_t entry = uint64_t{zone} * z.zone_size;
-      if (zone < z.conventional_zones) entry |= kConventionalZoneFlag;
-      if (kWritePointerLittleEndian) {
-        StoreLE64(raw.data() + uint64_t{i} * 8, entry);
-      } else {
-        StoreBE64(raw.data() + uint64_t{i} * 8, entry);
-      }
+      if (zone < z.conventional_zones) entry |= ConventionalFlag(z.layout);
+      StoreWritePointerEntry(raw.data() + uint64_t{i} * 8, entry, z.layout);
     }
     Status s = file->Write(z.zonedmeta_offset + uint64_t{first} * 8, raw.size(), raw.data());
     if (!s.ok()) return s;

@@ -14,6 +14,7 @@
 #include "common/hex.h"
 #include "qcow2/storage/qcow2_image_impl.h"
 #include "qcow2/storage/zoned_extension.h"
+#include "qcow2/storage/zoned_layout_detect.h"
 
 namespace zonesim {
 
@@ -23,15 +24,6 @@ namespace {
 
 std::string N(uint64_t v) { return std::to_string(v); }
 constexpr uint64_t kWritePointerChunk = 1ull << 20;  // bytes of zonedmeta read at a time
-
-uint64_t DecodeWritePointer(const uint8_t* p) { return kWritePointerLittleEndian ? LoadLE64(p) : LoadBE64(p); }
-void EncodeWritePointer(uint8_t* p, uint64_t v) {
-  if (kWritePointerLittleEndian) {
-    StoreLE64(p, v);
-  } else {
-    StoreBE64(p, v);
-  }
-}
 
 }  // namespace
 
@@ -146,7 +138,10 @@ Status Qcow2Image::Impl::CheckZonedmetaOwnership() {
 
 Status Qcow2Image::Impl::LoadZoned(const HeaderExtension& ext) {
   ZonedExtension z;
-  Status s = DecodeZonedExtension(ext.data.data(), ext.data.size(), &z);
+  // A 48-byte extension is v5 or about-v11: the table decides.
+  Status s = ResolveZonedExtension(
+      ext.data.data(), ext.data.size(), header.size, known_file_size,
+      [&](uint64_t off, uint64_t n, uint8_t* out) { return file->Read(off, n, out); }, std::nullopt, &z);
   if (!s.ok()) return s;
   if (z.zoned == 0) {
     warnings.push_back("zoned extension present with zoned = 0 (non-zoned): its fields are ignored");
@@ -166,7 +161,7 @@ Status Qcow2Image::Impl::LoadZoned(const HeaderExtension& ext) {
     s = file->Read(z.zonedmeta_offset + done, n, raw.data());
     if (!s.ok()) return s;
     entries.resize(n / 8);
-    for (uint64_t i = 0; i < n / 8; ++i) entries[i] = DecodeWritePointer(raw.data() + i * 8);
+    for (uint64_t i = 0; i < n / 8; ++i) entries[i] = LoadWritePointerEntry(raw.data() + i * 8, z.layout);
     s = ValidateWritePointers(z, header.size, static_cast<uint32_t>(done / 8), entries.data(),
                               static_cast<uint32_t>(n / 8));
     if (!s.ok()) return s;
@@ -341,7 +336,7 @@ Status Qcow2Image::ReadWritePointers(std::vector<uint64_t>* entries) {
     raw.resize(n);
     Status s = impl_->file->Read(z.zonedmeta_offset + done, n, raw.data());
     if (!s.ok()) return s;
-    for (uint64_t i = 0; i < n / 8; ++i) (*entries)[done / 8 + i] = DecodeWritePointer(raw.data() + i * 8);
+    for (uint64_t i = 0; i < n / 8; ++i) (*entries)[done / 8 + i] = LoadWritePointerEntry(raw.data() + i * 8, z.layout);
     done += n;
   }
   return Status::Ok();
@@ -358,7 +353,7 @@ Status Qcow2Image::WriteWritePointers(uint32_t first, const std::vector<uint64_t
                                    ") outside the " + N(z.nr_zones) + " zones");
   }
   std::vector<uint8_t> raw(entries.size() * 8);
-  for (size_t i = 0; i < entries.size(); ++i) EncodeWritePointer(raw.data() + i * 8, entries[i]);
+  for (size_t i = 0; i < entries.size(); ++i) StoreWritePointerEntry(raw.data() + i * 8, entries[i], z.layout);
   return impl_->file->Write(z.zonedmeta_offset + uint64_t{first} * 8, raw.size(), raw.data());
 }
 

@@ -19,10 +19,14 @@
 
 namespace zonesim {
 
-// Which revision of the zoned header extension an image carries.
+// Which revision of the zoned header extension an image carries
+// (qcow2-zoned.md; the table in qcow2/README.md). "Latest" is the last posted
+// text (series v8 to v10); kV11 and kV12 are the later work-in-progress layouts.
 enum class ZonedLayout : uint8_t {
-  kLatest,  // 56 bytes, u64 zone_size/zone_capacity (series v8, v9)
+  kLatest,  // 56 bytes, u64 zone_size/zone_capacity (series v8 to v10)
   kV5,      // 48 bytes, u32 zone_size/zone_capacity (series v5, v6)
+  kV11,     // 48 bytes, nr_zones first, no zonedmeta_size (about v11)
+  kV12,     // 44 bytes (padded to 48), no max_append_bytes (after v11)
 };
 
 // The zoned header extension (magic 0x007a6264), decoded.
@@ -41,10 +45,24 @@ struct ZonedExtension {
   bool operator==(const ZonedExtension&) const = default;
 };
 
-// Write-pointer entries: little-endian on disk, as the one existing
-// implementation writes them (host order on x86); the format text is silent.
+// Write-pointer entries of the v5 and latest (56-byte) layouts:
+// little-endian on disk, as the one existing implementation writes them (host
+// order on x86; the format text is silent), conventional zones flagged with
+// bit 59. The later layouts (kV11, kV12) store them big-endian with the flag
+// at bit 63.
 inline constexpr bool kWritePointerLittleEndian = true;
 inline constexpr uint64_t kConventionalZoneFlag = 1ull << 59;
+inline constexpr uint64_t kConventionalZoneFlagV11 = 1ull << 63;
+
+// True for the layouts after v10 (48-byte about-v11, 44-byte).
+inline constexpr bool IsPostV10Layout(ZonedLayout l) { return l == ZonedLayout::kV11 || l == ZonedLayout::kV12; }
+// How a layout stores its write-pointer entries.
+inline constexpr bool EntriesBigEndian(ZonedLayout l) { return IsPostV10Layout(l) || !kWritePointerLittleEndian; }
+inline constexpr uint64_t ConventionalFlag(ZonedLayout l) {
+  return IsPostV10Layout(l) ? kConventionalZoneFlagV11 : kConventionalZoneFlag;
+}
+// Entry bits that hold neither the write pointer nor the flag (must be zero).
+inline constexpr uint64_t EntryStrayBits(ZonedLayout l) { return IsPostV10Layout(l) ? 0 : 0xfull << 60; }
 
 struct Qcow2CreateOptions {
   uint64_t virtual_size = 0;

@@ -21,6 +21,8 @@ bool InsideFile(uint64_t offset, uint64_t length, uint64_t file_size) {
 }
 
 constexpr uint32_t kMaxZones = UINT32_MAX / 8;  // qcow2-zoned.md: nr_zones <= (2^32 - 1) / 8
+constexpr uint32_t kMaxZonesPostV10 = 1u << 20;  // "nr_zones at most 2^20" after v10
+uint32_t MaxZones(ZonedLayout l) { return IsPostV10Layout(l) ? kMaxZonesPostV10 : kMaxZones; }
 
 uint64_t CeilDiv(uint64_t a, uint64_t b) { return a / b + (a % b != 0); }
 
@@ -327,12 +329,15 @@ void ZonedExtensionRules(const ZonedExtension& z, const std::vector<uint8_t>& ra
   if (!size_ok) {
     if (!sink(Broken("zoned.zone_size_zero", layout + "zone_size is 0", {{"zone_size", 0}}))) return;
   } else if ((z.zone_size & (z.zone_size - 1)) != 0) {
-    RuleViolation w = Broken("zoned.zone_size_not_power_of_two",
+    // A requirement of the layouts after v10 (their opener refuses); advice before.
+    const bool required = IsPostV10Layout(z.layout);
+    RuleViolation w = Broken(required ? "zoned.zone_size_power_of_two_required" : "zoned.zone_size_not_power_of_two",
                              layout + "zone_size " + N(z.zone_size) +
-                                 " is not a power of two (the latest format text requires one; Linux exposes only "
-                                 "power-of-two zone sizes)",
+                                 (required ? " is not a power of two (this revision requires one)"
+                                           : " is not a power of two (the latest format text requires one; Linux "
+                                             "exposes only power-of-two zone sizes)"),
                              {{"zone_size", z.zone_size}});
-    w.warning = true;
+    w.warning = !required;
     if (!sink(std::move(w))) return;
   }
   if (z.zone_capacity == 0) {
@@ -354,10 +359,12 @@ void ZonedExtensionRules(const ZonedExtension& z, const std::vector<uint8_t>& ra
         return;
     }
   }
-  if (z.nr_zones > kMaxZones) {
+  if (z.nr_zones > MaxZones(z.layout)) {
     if (!sink(Broken("zoned.nr_zones_too_large",
-                     layout + "nr_zones " + N(z.nr_zones) + " exceeds (2^32 - 1) / 8 = " + N(kMaxZones),
-                     {{"nr_zones", z.nr_zones}, {"limit", kMaxZones}})))
+                     layout + "nr_zones " + N(z.nr_zones) + " exceeds " +
+                         (IsPostV10Layout(z.layout) ? "2^20 (this revision's cap)" : "(2^32 - 1) / 8") + " = " +
+                         N(MaxZones(z.layout)),
+                     {{"nr_zones", z.nr_zones}, {"limit", MaxZones(z.layout)}})))
       return;
   }
   if (z.conventional_zones >= z.nr_zones) {
@@ -368,18 +375,23 @@ void ZonedExtensionRules(const ZonedExtension& z, const std::vector<uint8_t>& ra
       return;
   } else {
     const uint32_t seq = z.nr_zones - z.conventional_zones;
-    if (z.max_open_zones > seq) {
-      if (!sink(Broken("zoned.max_open_exceeds_zones",
-                       layout + "max_open_zones " + N(z.max_open_zones) + " exceeds the " + N(seq) + " sequential zones",
-                       {{"max_open_zones", z.max_open_zones}, {"sequential_zones", seq}})))
-        return;
-    }
-    if (z.max_active_zones > seq) {
-      if (!sink(Broken("zoned.max_active_exceeds_zones",
-                       layout + "max_active_zones " + N(z.max_active_zones) + " exceeds the " + N(seq) +
-                           " sequential zones",
-                       {{"max_active_zones", z.max_active_zones}, {"sequential_zones", seq}})))
-        return;
+    // After v10 a reader clamps such a limit with a warning; before, it is corrupt.
+    const bool clamped = IsPostV10Layout(z.layout);
+    const std::string clamp_note = clamped ? " (clamped to " + N(seq) + ")" : "";
+    struct Limit {
+      uint32_t value;
+      const char* name;
+      const char* id;
+    };
+    for (const Limit& l : {Limit{z.max_open_zones, "max_open_zones", "zoned.max_open_exceeds_zones"},
+                           Limit{z.max_active_zones, "max_active_zones", "zoned.max_active_exceeds_zones"}}) {
+      if (l.value <= seq) continue;
+      RuleViolation v = Broken(clamped ? "zoned.limit_clamped" : l.id,
+                               layout + l.name + " " + N(l.value) + " exceeds the " + N(seq) + " sequential zones" +
+                                   clamp_note,
+                               {{l.name, l.value}, {"sequential_zones", seq}});
+      v.warning = clamped;
+      if (!sink(std::move(v))) return;
     }
   }
   if (z.max_open_zones != 0 && z.max_active_zones != 0 && z.max_open_zones > z.max_active_zones) {
@@ -447,7 +459,11 @@ Status ValidateZonedExtension(const ZonedExtension& z, const std::vector<uint8_t
 
 void WritePointerRules(const ZonedExtension& z, uint64_t virtual_size, uint64_t zone, uint64_t e,
                        const RuleSink& sink) {
-  constexpr uint64_t kStrayBits = 0xfull << 60;  // bits 60-63: unused in the latest revision
+  // v5 and latest: flag bit 59, bits 60-63 unused. After v10: flag bit 63,
+  // bits 0-62 the write pointer, which must be sector-aligned.
+  const uint64_t kStrayBits = EntryStrayBits(z.layout);
+  const uint64_t flag = ConventionalFlag(z.layout);
+  const std::string flag_name = flag == kConventionalZoneFlag ? "bit 59" : "bit 63";
   const uint64_t start = zone * z.zone_size;
   const uint64_t len = start < virtual_size ? std::min<uint64_t>(z.zone_size, virtual_size - start) : 0;
   if (e & kStrayBits) {
@@ -456,29 +472,37 @@ void WritePointerRules(const ZonedExtension& z, uint64_t virtual_size, uint64_t 
                      {{"zone", zone}, {"entry", e}})))
       return;
   }
-  const bool flagged = (e & kConventionalZoneFlag) != 0;
+  const bool flagged = (e & flag) != 0;
   const bool conventional = zone < z.conventional_zones;
   if (conventional && !flagged) {
     if (!sink(Broken("zoned.wp_conventional_flag_missing",
                      "zonedmeta: conventional zone " + N(zone) + " entry " + Hex(e) +
-                         " lacks the conventional flag (bit 59)",
+                         " lacks the conventional flag (" + flag_name + ")",
                      {{"zone", zone}, {"entry", e}})))
       return;
   }
   if (!conventional && flagged) {
     if (!sink(Broken("zoned.wp_conventional_flag_on_sequential",
                      "zonedmeta: sequential zone " + N(zone) + " entry " + Hex(e) +
-                         " carries the conventional flag (bit 59); conventional_zones is " + N(z.conventional_zones),
+                         " carries the conventional flag (" + flag_name + "); conventional_zones is " +
+                         N(z.conventional_zones),
                      {{"zone", zone}, {"entry", e}, {"conventional_zones", z.conventional_zones}})))
       return;
   }
-  const uint64_t wp = e & ~(kConventionalZoneFlag | kStrayBits);
+  const uint64_t wp = e & ~(flag | kStrayBits);
   if (wp < start || wp - start > len) {
     sink(Broken("zoned.wp_out_of_zone",
                 "zonedmeta: write pointer of zone " + N(zone) + " is " + N(wp) + ", outside [" + N(start) + ", " +
                     N(start + len) + "] (zone start, zone start + zone length)",
                 {{"zone", zone}, {"write_pointer", wp}, {"zone_start", start}, {"zone_end", start + len}}));
     return;
+  }
+  if (IsPostV10Layout(z.layout) && wp % 512 != 0 && wp != start + len) {
+    if (!sink(Broken("zoned.wp_unaligned",
+                     "zonedmeta: write pointer of zone " + N(zone) + " is " + N(wp) +
+                         ", not a multiple of 512 (the layouts after v10 validate sector alignment)",
+                     {{"zone", zone}, {"write_pointer", wp}})))
+      return;
   }
   if (conventional && wp != start) {
     RuleViolation w = Broken("zoned.wp_conventional_not_at_start",
@@ -520,11 +544,18 @@ Status PrepareZonedOptions(uint64_t virtual_size, ZonedExtension* z) {
                                    N(z->zone_size) + ", zone capacity " + N(z->zone_capacity) + " (max " +
                                    N(UINT32_MAX) + ")");
   }
+  if (IsPostV10Layout(z->layout) && (z->zone_size & (z->zone_size - 1)) != 0) {
+    return Status::InvalidArgument("zone size " + N(z->zone_size) + " is not a power of two, which the " +
+                                   ZonedLayoutName(z->layout) + " layout requires");
+  }
   const uint64_t nr = CeilDiv(virtual_size, z->zone_size);
   if (nr == 0) return Status::InvalidArgument("virtual size 0 holds no zones");
-  if (nr > kMaxZones) {
+  if (nr > MaxZones(z->layout)) {
     return Status::InvalidArgument("virtual size " + N(virtual_size) + " / zone size " + N(z->zone_size) + " gives " +
-                                   N(nr) + " zones, more than the " + N(kMaxZones) + " the format allows");
+                                   N(nr) + " zones, more than the " + N(MaxZones(z->layout)) + " the format allows" +
+                                   (IsPostV10Layout(z->layout) ? std::string(" in the ") + ZonedLayoutName(z->layout) +
+                                                                     " layout"
+                                                               : ""));
   }
   z->nr_zones = static_cast<uint32_t>(nr);
   if (z->conventional_zones >= z->nr_zones) {
@@ -553,6 +584,12 @@ Status PrepareZonedOptions(uint64_t virtual_size, ZonedExtension* z) {
   }
   if (z->max_append_bytes >= z->zone_capacity) {
     return Status::InvalidArgument("max append bytes " + N(z->max_append_bytes) + " must be below zone capacity " +
+                                   N(z->zone_capacity));
+  }
+  if (z->layout == ZonedLayout::kV12 && z->max_append_bytes != V12MaxAppendBytes(z->zone_capacity)) {
+    return Status::InvalidArgument("max append bytes " + N(z->max_append_bytes) +
+                                   " cannot be stored: the v12 (44-byte) layout has no such field and readers use " +
+                                   N(V12MaxAppendBytes(z->zone_capacity)) + " for zone capacity " +
                                    N(z->zone_capacity));
   }
   z->zonedmeta_size = uint64_t{z->nr_zones} * 8;

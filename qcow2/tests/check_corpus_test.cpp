@@ -56,7 +56,7 @@ TEST_CASE("crafted corpus: each image reported with its identifier and exit code
       {"truncated v3 header", [](Bytes& b) { b.resize(100); }, "qcow2.header_truncated", 1, true},
       {"not qcow2", [](Bytes& b) { b[0] = 'X'; }, "qcow2.not_qcow2", 1, true},
       {"extension shorter than its layout",
-       [&](Bytes& b) { StoreBE32(b.data() + l.zext - 4, 44); }, "zoned.extension_truncated", 2, true},
+       [&](Bytes& b) { StoreBE32(b.data() + l.zext - 4, 40); }, "zoned.extension_truncated", 2, true},
       {"extension between layouts", [&](Bytes& b) { StoreBE32(b.data() + l.zext - 4, 50); },
        "zoned.extension_length", 2, true},
       {"nr_zones does not match the size", [&](Bytes& b) { StoreBE32(b.data() + l.zext + kNrZones, 11); },

@@ -1,6 +1,9 @@
 #include "qcow2/zoned/zone_config.h"
 
+#include <algorithm>
 #include <string>
+
+#include "qcow2/storage/zoned_extension.h"
 
 namespace zonesim {
 
@@ -12,8 +15,11 @@ DeviceConfig ConfigFromExtension(const ZonedExtension& ext, uint64_t virtual_siz
   c.zone_size = ext.zone_size;
   c.zone_capacity = ext.zone_capacity;
   c.conventional_zones = ext.conventional_zones;
-  c.max_open_zones = ext.max_open_zones;
-  c.max_active_zones = ext.max_active_zones;
+  // The layouts after v10 clamp a limit above the sequential zone count (the
+  // opener warns); older layouts refuse such an image before this point.
+  const uint32_t seq = ext.conventional_zones < ext.nr_zones ? ext.nr_zones - ext.conventional_zones : 0;
+  c.max_open_zones = std::min(ext.max_open_zones, seq);
+  c.max_active_zones = std::min(ext.max_active_zones, seq);
   c.max_append_bytes = ext.max_append_bytes;
   c.params = params;
   return c;
@@ -42,6 +48,13 @@ Status ValidateForImage(const DeviceConfig& config, ZonedLayout layout) {
   if (config.zone_size == 0 || (config.zone_size & (config.zone_size - 1)) != 0)
     return Status::InvalidArgument("zone.size " + std::to_string(config.zone_size) +
                                    " is not a power of two");
+  if (IsPostV10Layout(layout) && config.nr_zones() > (1u << 20))
+    return Status::InvalidArgument(std::to_string(config.nr_zones()) + " zones: the " +
+                                   qcow2::ZonedLayoutName(layout) + " layout allows at most 2^20 = 1048576");
+  if (layout == ZonedLayout::kV12 && config.max_append_bytes != qcow2::V12MaxAppendBytes(config.zone_capacity))
+    return Status::InvalidArgument("zone.max_append_bytes " + std::to_string(config.max_append_bytes) +
+                                   " cannot be stored: the v12 layout has no such field (its readers use " +
+                                   std::to_string(qcow2::V12MaxAppendBytes(config.zone_capacity)) + ")");
   if (layout == ZonedLayout::kV5) {
     const uint64_t u32_max = UINT32_MAX;
     if (config.zone_size > u32_max)

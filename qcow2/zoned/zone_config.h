@@ -26,8 +26,9 @@ DeviceConfig ConfigFromExtension(const ZonedExtension& ext, uint64_t virtual_siz
 ZonedExtension ExtensionFromConfig(const DeviceConfig& config, ZonedLayout layout);
 
 // Checks the format's rules that DeviceConfig::Validate does not know:
-// zone_size a power of two, and for the v5 layout zone_size/zone_capacity
-// fitting its 32-bit fields. The message names the values.
+// zone_size a power of two, for the v5 layout zone_size/zone_capacity
+// fitting its 32-bit fields, for v12 an append limit its readers present.
+// The message names the values.
 Status ValidateForImage(const DeviceConfig& config, ZonedLayout layout);
 
 }  // namespace zonesim

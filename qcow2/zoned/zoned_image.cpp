@@ -262,7 +262,7 @@ void ZonedImage::CloseVictim(uint32_t victim) {
 ZoneStatus ZonedImage::CheckResources(uint32_t z, bool need_active, bool need_open,
                                       OpenReason why) {
   const ZoneParams& p = config_.params;
-  const uint32_t max_open = config_.max_open_zones;
+  const uint32_t max_open = open_limit();
   const uint32_t max_active = config_.max_active_zones;
   const bool target_closed = table_[z].cond == ZoneCondition::kClosed;
   // QEMU closes the head of its implicitly-open list before checking, and
@@ -427,7 +427,7 @@ ZoneStatus ZonedImage::ManageAll(ZoneAction action) {
       // Every CLOSED zone needs an open resource; no implicit close.
       std::vector<uint32_t> closed = table_.closed().Members();
       std::sort(closed.begin(), closed.end());
-      const uint32_t max_open = config_.max_open_zones;
+      const uint32_t max_open = open_limit();
       if (config_.params.open_all_atomic && max_open != 0 &&
           table_.counts().open() + closed.size() > max_open)
         return ZoneStatus::kTooManyOpenZones;  // ZNS / ZBC: all or nothing
@@ -591,7 +591,8 @@ ZoneStatus ZonedImage::PersistFull(const std::vector<uint32_t>& zones, bool at_c
   for (uint32_t z : zones) {
     ZoneRecord& r = table_.at(z);
     const uint64_t start = config_.zone_start(z);
-    const uint64_t wp = start + (at_capacity ? config_.zone_capacity_of(z) : config_.zone_length(z));
+    const bool to_capacity = at_capacity || config_.params.finish_wp == FinishWp::kCapacityEnd;
+    const uint64_t wp = start + (to_capacity ? config_.zone_capacity_of(z) : config_.zone_length(z));
     Status s = image_->WriteWritePointer(z, wp);
     if (!s.ok()) return MediaError(s);
     r.wp = r.persisted_wp = wp;

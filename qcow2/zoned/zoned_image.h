@@ -111,6 +111,13 @@ class ZonedImage {
 
   enum class OpenReason { kWrite, kExplicitOpen, kFinish };
   ZoneStatus CheckResources(uint32_t z, bool need_active, bool need_open, OpenReason why);
+  // The open limit this image enforces (0 = none). The qcow2 zoned driver up
+  // to v10 ignored max_open_zones given without max_active_zones
+  // (ZoneParams::open_limit_alone false); later revisions honour it.
+  uint32_t open_limit() const {
+    if (config_.max_active_zones == 0 && !config_.params.open_limit_alone) return 0;
+    return config_.max_open_zones;
+  }
   void CloseVictim(uint32_t victim);
 
   // Stores the data and, for a sequential zone, advances its write pointer.

@@ -12,6 +12,7 @@
 #include "common/json_writer.h"
 #include "qcow2/check/check_rules.h"
 #include "qcow2/check/image_check.h"
+#include "qcow2/storage/zoned_extension.h"
 #include "sim/gate/check_conformance.h"
 #include "sim/gate/check_written_by.h"
 #include "sim/cli/commands.h"
@@ -22,7 +23,7 @@ namespace zonesim {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: zonesim check IMAGE... [--json] [--strict] [--repair]\n"
+    "usage: zonesim check IMAGE... [--json] [--strict] [--repair] [--expect-layout L]\n"
     "                     [--conformance [--seeds N] [--ops N] [--script FILE]...]\n"
     "                     [--written-by SCRIPT [--profile zns|zbc|linux]]\n"
     "\n"
@@ -40,6 +41,11 @@ constexpr const char* kUsage =
     "  --repair       fix what loses no data: lower leaked refcounts, give a freed\n"
     "                 write-pointer table refcount 1 back; then check again. Without\n"
     "                 it the images are opened read-only and never modified.\n"
+    "  --expect-layout L\n"
+    "                 the zoned layout revision the project implements (v5, v9,\n"
+    "                 v11, v12; qcow2/README.md): any other is an error\n"
+    "                 (zoned.layout_unexpected), and it decides a 48-byte extension\n"
+    "                 that reads consistently both as v5 and as v11\n"
     "  --conformance  also run the conformance suite on each image's geometry: fresh\n"
     "                 images of that geometry driven in lockstep with the reference\n"
     "                 model for every profile (zns, zbc, linux), seeded campaigns and\n"
@@ -170,6 +176,13 @@ int RunCheckCommand(const CommandArgs& args) {
       options.strict = true;
     } else if (a == "--repair") {
       options.repair = true;
+    } else if (a == "--expect-layout") {
+      if (!value("--expect-layout", &v)) return kExitUsage;
+      options.expect_layout = qcow2::ParseZonedLayout(v);
+      if (!options.expect_layout) {
+        std::fprintf(stderr, "zonesim check: unknown --expect-layout '%s' (v5, v9, v11 or v12)\n", v.c_str());
+        return kExitUsage;
+      }
     } else if (a == "--conformance") {
       conformance = true;
     } else if (a == "--seeds" || a == "--ops") {

@@ -13,9 +13,11 @@
 #include "common/env.h"
 #include "zoned/device_config.h"
 #include "qcow2/storage/qcow2_image.h"
+#include "qcow2/storage/zoned_extension.h"
 #include "qcow2/zoned/zone_config.h"
 #include "qcow2/zoned/zone_convert.h"
 #include "sim/cli/commands.h"
+#include "sim/cli/layout_conversion.h"
 
 namespace zonesim {
 
@@ -24,7 +26,7 @@ namespace {
 namespace po = boost::program_options;
 
 constexpr const char* kUsage =
-    "usage: zonesim create IMAGE [-o OPTS]... [--cluster-size N] [--layout latest|v5]\n"
+    "usage: zonesim create IMAGE [-o OPTS]... [--cluster-size N] [--layout v5|v9|v11|v12]\n"
     "                      [--force] [--from SRC]\n"
     "\n"
     "Creates a zoned qcow2 image. OPTS is a comma-separated key=value list in either\n"
@@ -36,16 +38,21 @@ constexpr const char* kUsage =
     "  zone.conventional_zones | conventional_zones      default 0\n"
     "  zone.max_open_zones | max_open_zones     default 0 (no limit)\n"
     "  zone.max_active_zones | max_active_zones default 0 (no limit)\n"
-    "  zone.max_append_bytes | max_append_bytes default 64K\n"
+    "  zone.max_append_bytes | max_append_bytes default 64K (v12 cannot store another)\n"
     "  cluster_size=N                           same as --cluster-size (default 64K)\n"
     "Sizes take K/M/G/T suffixes (powers of 1024). A limit equal to the number of\n"
     "sequential zones means no limit and is stored as 0.\n"
     "\n"
-    "  --layout latest|v5  zoned extension revision (v5: 32-bit zone size/capacity)\n"
+    "  --layout L          zoned extension revision (default v9; qcow2/README.md):\n"
+    "                        v5  (also v6)  48 bytes, 32-bit zone size/capacity\n"
+    "                        v9  (also latest, v8, v10)  56 bytes\n"
+    "                        v11 48 bytes, big-endian entries, at most 2^20 zones\n"
+    "                        v12 44 bytes, as v11 without max_append_bytes\n"
     "  --force             replace an existing IMAGE\n"
     "  --from SRC          copy the plain qcow2 image SRC (data kept) and add the\n"
     "                      zoned extension; sequential zones holding data become\n"
-    "                      FULL, the others EMPTY\n";
+    "                      FULL, the others EMPTY. A zoned SRC is converted to\n"
+    "                      --layout instead (as zonesim convert; no -o options)\n";
 
 int UsageError(const std::string& msg) {
   std::fprintf(stderr, "zonesim create: %s\n", msg.c_str());
@@ -77,6 +84,7 @@ struct ParsedOptions {
   std::string first_zone_key;
   bool zoned = true;  // zonesim creates zoned images unless zone.mode=none
   std::string cluster_size;
+  bool max_append_given = false;
 };
 
 Status SortOptions(const std::vector<std::string>& lists, ParsedOptions* out) {
@@ -108,6 +116,7 @@ Status SortOptions(const std::vector<std::string>& lists, ParsedOptions* out) {
                                "zone.max_open_zones", "max_open_zones", "zone.max_active_zones",
                                "max_active_zones", "zone.max_append_bytes", "max_append_bytes"})) {
         if (!out->zone_keys_given) out->first_zone_key = key;
+        if (IsOneOf(key, {"zone.max_append_bytes", "max_append_bytes"})) out->max_append_given = true;
         out->zone_keys_given = true;
         out->geometry.push_back(item);
       } else {
@@ -134,12 +143,6 @@ DeviceConfig ImageDefaults() {
   return c;
 }
 
-bool SameFile(const std::string& a, const std::string& b) {
-  std::error_code ec;
-  if (std::filesystem::equivalent(a, b, ec)) return true;
-  return std::filesystem::weakly_canonical(a, ec) == std::filesystem::weakly_canonical(b, ec);
-}
-
 std::string Describe(const DeviceConfig& c, ZonedLayout layout, uint32_t cluster_size) {
   const ZonedExtension ext = ExtensionFromConfig(c, layout);
   return "size " + std::to_string(c.size) + ", " + std::to_string(c.nr_zones()) + " zones of " +
@@ -147,8 +150,7 @@ std::string Describe(const DeviceConfig& c, ZonedLayout layout, uint32_t cluster
          "), " + std::to_string(c.conventional_zones) + " conventional, max_open_zones " +
          std::to_string(ext.max_open_zones) + ", max_active_zones " +
          std::to_string(ext.max_active_zones) + ", max_append_bytes " +
-         std::to_string(c.max_append_bytes) + ", layout " +
-         (layout == ZonedLayout::kV5 ? "v5" : "latest") + ", cluster_size " +
+         std::to_string(c.max_append_bytes) + ", layout " + qcow2::ZonedLayoutId(layout) + ", cluster_size " +
          std::to_string(cluster_size);
 }
 
@@ -189,8 +191,9 @@ int RunCreateCommand(const CommandArgs& args) {
   ZonedLayout layout = ZonedLayout::kLatest;
   if (vm.count("layout")) {
     const std::string l = vm["layout"].as<std::string>();
-    if (l == "v5") layout = ZonedLayout::kV5;
-    else if (l != "latest") return UsageError("--layout: '" + l + "' is not latest or v5");
+    const auto parsed = qcow2::ParseZonedLayout(l);
+    if (!parsed) return UsageError("--layout: '" + l + "' is not v5, v9 (latest), v11 or v12");
+    layout = *parsed;
   }
 
   std::string cluster_text = opts.cluster_size;
@@ -218,6 +221,9 @@ int RunCreateCommand(const CommandArgs& args) {
   DeviceConfig config = ImageDefaults();
   s = ApplyDeviceOptions(opts.geometry, &config);
   if (!s.ok()) return UsageError(s.message());
+  // v12 stores no append limit: its default is what a reader presents.
+  if (layout == ZonedLayout::kV12 && !opts.max_append_given)
+    config.max_append_bytes = qcow2::V12MaxAppendBytes(config.zone_capacity);
 
   Env* env = Env::Default();
   if (!from.empty()) {
@@ -226,6 +232,15 @@ int RunCreateCommand(const CommandArgs& args) {
     std::unique_ptr<Qcow2Image> src;
     s = Qcow2Image::Open(env, from, /*read_only=*/true, &src);
     if (!s.ok()) return Failure(s.message());
+    if (src->zoned().has_value()) {  // a zoned source: a change of layout revision, geometry kept
+      if (opts.zone_keys_given || opts.size_given || !cluster_text.empty())
+        return UsageError("--from " + from + " is zoned: its geometry is kept, so no -o options or "
+                          "--cluster-size (only --layout)");
+      if (!force && env->FileExists(path))
+        return Failure(path + " already exists (use --force to overwrite it)");
+      src.reset();
+      return ConvertAndCheck("zonesim create", from, path, layout, force, /*rename_over_src=*/false);
+    }
     if (!cluster_text.empty() && cluster_size != src->cluster_size())
       return UsageError("--from keeps " + from + "'s cluster size " +
                         std::to_string(src->cluster_size()) + ", not " + cluster_text);

@@ -13,6 +13,7 @@
 #include "common/json_writer.h"
 #include "zoned/device_config.h"
 #include "qcow2/storage/qcow2_image.h"
+#include "qcow2/storage/zoned_extension.h"
 #include "qcow2/zoned/zoned_image.h"
 #include "sim/cli/commands.h"
 
@@ -108,7 +109,10 @@ int RunInfoCommand(const CommandArgs& args) {
     w.Field("zoned", zoned);
     if (zoned) {
       const ZonedExtension& e = zi->extension();
-      w.Field("layout", e.layout == ZonedLayout::kV5 ? "v5" : "latest");
+      w.Field("layout", qcow2::ZonedLayoutId(e.layout));
+      w.Field("extension_length", static_cast<uint64_t>(qcow2::ZonedLayoutLength(e.layout)));
+      w.Field("revision", qcow2::ZonedLayoutRevisions(e.layout));
+      w.Field("entry_encoding", qcow2::ZonedEntryEncoding(e.layout));
       w.Field("zone_size", e.zone_size);
       w.Field("zone_capacity", e.zone_capacity);
       w.Field("conventional_zones", e.conventional_zones);
@@ -140,8 +144,9 @@ int RunInfoCommand(const CommandArgs& args) {
   }
   const ZonedExtension& e = zi->extension();
   std::printf("zoned: host-managed\n");
-  std::printf("layout: %s\n", e.layout == ZonedLayout::kV5 ? "v5 (48-byte extension)"
-                                                           : "latest (56-byte extension)");
+  std::printf("layout: %s (%zu-byte extension)\n", qcow2::ZonedLayoutId(e.layout), qcow2::ZonedLayoutLength(e.layout));
+  std::printf("revision: %s; write-pointer entries %s\n", qcow2::ZonedLayoutRevisions(e.layout),
+              qcow2::ZonedEntryEncoding(e.layout));
   std::printf("zone size: %llu\n", static_cast<unsigned long long>(e.zone_size));
   std::printf("zone capacity: %llu\n", static_cast<unsigned long long>(e.zone_capacity));
   std::printf("zones: %u (%u conventional, %u sequential)\n", e.nr_zones, e.conventional_zones,

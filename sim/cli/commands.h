@@ -21,5 +21,6 @@ int RunReplayCommand(const CommandArgs& args);  // sim/cli/cmd_replay.cpp
 int RunCheckCommand(const CommandArgs& args);   // sim/cli/cmd_check.cpp
 int RunCampaignCommand(const CommandArgs& args);  // sim/cli/cmd_campaign.cpp
 int RunGateCommand(const CommandArgs& args);    // sim/cli/cmd_gate.cpp
+int RunConvertCommand(const CommandArgs& args);  // sim/cli/cmd_convert.cpp
 
 }  // namespace zonesim

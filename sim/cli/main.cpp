@@ -26,6 +26,7 @@ const Subcommand kSubcommands[] = {
     {"check", zonesim::RunCheckCommand, "check qcow2 images: qcow2 structure and the zoned format (gate)"},
     {"campaign", zonesim::RunCampaignCommand, "seed-sharded fuzz campaigns: plan, run locally or on Slurm, merge"},
     {"gate", zonesim::RunGateCommand, "gate an implementation through its qemu-io: campaigns, create, stock tools"},
+    {"convert", zonesim::RunConvertCommand, "rewrite a zoned image in another layout revision (data kept)"},
 };
 
 void PrintUsage(FILE* out) {

@@ -99,12 +99,14 @@ bool IoRunner::Execute(const Operation& op, std::ostream& out) {
   limits.max_request_bytes = kMaxScriptIoBytes;
   limits.max_read_bytes = kMaxScriptIoBytes;
   OpOutcome outcome = ApplyOperation(*device_, op, limits);
-  bool ok = PrintQemuIoOutcome(op, outcome, device_->config().params.profile, out);
+  const ZoneParams& params = device_->config().params;
+  bool ok = PrintQemuIoOutcome(op, outcome, params.profile, out, params.errnos);
   if (!ok) ++failed_;
   return ok;
 }
 
-bool PrintQemuIoOutcome(const Operation& op, const OpOutcome& o, Profile profile, std::ostream& out) {
+bool PrintQemuIoOutcome(const Operation& op, const OpOutcome& o, Profile profile, std::ostream& out,
+                        ErrnoVocabulary errnos) {
   const std::string failed = std::string(qemu_io_name(op.kind)) + " failed: ";
   if (!o.refusal.empty()) {
     out << failed << o.refusal << "\n";
@@ -119,7 +121,7 @@ bool PrintQemuIoOutcome(const Operation& op, const OpOutcome& o, Profile profile
     return false;
   }
   if (o.status != ZoneStatus::kOk) {
-    out << failed << describe(o.status, profile) << "\n";
+    out << failed << describe(o.status, profile, zone_errno(o.status, errnos, op.kind == OpKind::kAppend)) << "\n";
     return false;
   }
   switch (op.kind) {

@@ -54,9 +54,10 @@ struct OpOutcome;
 
 // Prints what qemu-io prints for op given its outcome (ApplyOperation's, the
 // one the lockstep checker compares). Returns false when the command failed: a
-// refusal, a device error, or a read -P/-S whose data did not match.
+// refusal, a device error, or a read -P/-S whose data did not match. The
+// errno text of a failed zone operation follows `errnos` (ZoneParams::errnos).
 bool PrintQemuIoOutcome(const Operation& op, const OpOutcome& outcome, Profile profile,
-                        std::ostream& out);
+                        std::ostream& out, ErrnoVocabulary errnos = ErrnoVocabulary::kLinuxBlock);
 
 // Runs operations as `zonesim io` does: ApplyOperation, then PrintQemuIoOutcome.
 class IoRunner {
