@@ -136,6 +136,23 @@ TEST_CASE("io on the model: each profile names its own errors") {
           "zone append failed: Operation not supported (INVALID COMMAND OPERATION CODE, sense "
           "ILLEGAL REQUEST 20h/00h)\n");
   }
+  SUBCASE("linux: zone append outside a sequential zone start is EIO (issue 18)") {
+    // The block layer refuses it (block/blk-core.c blk_check_zone_append), as
+    // null_blk does for a conventional zone: EIO, never EINVAL.
+    DeviceConfig c = Config(
+        "size=512K,zone_size=64K,conventional_zones=2,max_append_bytes=32K,profile=linux");
+    std::unique_ptr<Device> dev = MakeModelDevice(c);
+    IoRunner runner(dev.get());
+    std::vector<Operation> ops;
+    REQUIRE(ParseScript("zap -p 0 4K\nzap -p 132K 4K\nzap -p 128K 36K\nzap -p 128K 4K", &ops).ok());
+    std::ostringstream out;
+    for (const Operation& op : ops) runner.Execute(op, out);
+    CHECK(out.str() ==
+          "zone append failed: Input/output error (Zone Invalid Write, BLK_STS_IOERR)\n"
+          "zone append failed: Input/output error (Zone Invalid Write, BLK_STS_IOERR)\n"
+          "zone append failed: Input/output error (Zone Boundary Error, BLK_STS_IOERR)\n"
+          "After zap done, the append sector is 0x100\n");
+  }
   SUBCASE("zns reports NVMe status codes and takes Offline Zone") {
     DeviceConfig c = Config("size=6M,zone_size=1M,max_append_bytes=64K,profile=zns");
     std::unique_ptr<Device> dev = MakeModelDevice(c);
