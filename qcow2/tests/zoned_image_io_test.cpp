@@ -48,6 +48,12 @@ TEST_CASE("zoned image: sequential writes advance the wp, fill the zone, read ba
     CAPTURE(to_string(p.profile));
     Geometry g;
     g.zone_capacity = 48 << 10;
+    if (p.profile == Profile::kZbc) {  // ZBC has no zone capacity: the geometry is refused
+      DeviceConfig c = g.config();
+      c.params = p;
+      CHECK(!c.Validate().ok());
+      continue;
+    }
     Fixture f(g, p);
     ZonedImage& zi = *f.zi;
     REQUIRE(WritePattern(&zi, kZ, 8192) == ZoneStatus::kOk);

@@ -446,6 +446,24 @@ ZoneStatus ZonedImage::ManageAll(ZoneAction action) {
   if (action == ZoneAction::kOffline && config_.params.profile != Profile::kZns)
     return ZoneStatus::kNotSupported;
   const uint32_t first = config_.conventional_zones, n = config_.nr_zones();
+  if (config_.params.profile == Profile::kLinux && action != ZoneAction::kReset) {
+    // A Linux zoned block device has REQ_OP_ZONE_RESET_ALL only: for open,
+    // close and finish of the whole device, block/blk-zoned.c
+    // blkdev_zone_mgmt submits one chained bio per zone (conventional ones
+    // too), every one of them, and the chain reports a failure if any failed
+    // (null_blk: EIO for a conventional zone, for close of EMPTY or FULL, for
+    // open of FULL). The error of the lowest failing zone is the answer here.
+    ZoneStatus result = ZoneStatus::kOk;
+    for (uint32_t z = 0; z < n; ++z) {
+      ZoneStatus s = ZoneStatus::kInvalidZoneStateTransition;
+      if (!config_.is_conventional(z))
+        s = action == ZoneAction::kOpen    ? OpenZone(z)
+            : action == ZoneAction::kClose ? CloseZone(z)
+                                           : FinishZone(z);
+      if (result == ZoneStatus::kOk) result = s;
+    }
+    return result;
+  }
   auto zones_in = [&](std::initializer_list<ZoneCondition> conds) {
     std::vector<uint32_t> out;
     for (uint32_t z = first; z < n; ++z)
