@@ -27,6 +27,13 @@ bool ClosedAtStartExists(const ZoneParams& p) {
   return p.close_empty_open_zone == CloseEmptyResult::kClosed;
 }
 bool Zns(const ZoneParams& p) { return p.profile == Profile::kZns; }
+// Linux has a whole-device command only for reset: open/close/finish of every
+// zone are per-zone commands (block/blk-zoned.c blkdev_zone_mgmt), which take
+// the per-zone edges.
+bool DeviceSelectAll(const ZoneParams& p) { return p.profile != Profile::kLinux; }
+bool CloseAllAtStartGivesEmpty(const ZoneParams& p) {
+  return DeviceSelectAll(p) && CloseAtStartGivesEmpty(p);
+}
 bool ImplicitCloseHappens(const ZoneParams& p) {
   return p.implicit_close != ImplicitClosePolicy::kFail;
 }
@@ -98,14 +105,14 @@ constexpr TransitionRule kRules[] = {
     {C::kReadOnly, T::kOffline, C::kOffline, Zns, "ZNS 3.4.3.1.5 offline: ZSRO->ZSO"},
     {C::kOffline, T::kOffline, C::kOffline, Zns, "ZNS 3.4.3.1.5 offline of ZSO: no-op"},
     // Select All forms (ZNS 1.1 3.4.3 Figure 39 bit 8; ZBC ALL bit).
-    {C::kClosed, T::kOpenAll, C::kExplicitOpen, Always, "ZNS 3.4.3.1.3 Select All: ZSC->ZSEO"},
-    {C::kImplicitOpen, T::kCloseAll, C::kClosed, Always, "ZNS 3.4.3.1.1 Select All: ZSIO->ZSC"},
-    {C::kExplicitOpen, T::kCloseAll, C::kClosed, Always, "ZNS 3.4.3.1.1 Select All: ZSEO->ZSC"},
-    {C::kExplicitOpen, T::kCloseAll, C::kEmpty, CloseAtStartGivesEmpty,
+    {C::kClosed, T::kOpenAll, C::kExplicitOpen, DeviceSelectAll, "ZNS 3.4.3.1.3 Select All: ZSC->ZSEO"},
+    {C::kImplicitOpen, T::kCloseAll, C::kClosed, DeviceSelectAll, "ZNS 3.4.3.1.1 Select All: ZSIO->ZSC"},
+    {C::kExplicitOpen, T::kCloseAll, C::kClosed, DeviceSelectAll, "ZNS 3.4.3.1.1 Select All: ZSEO->ZSC"},
+    {C::kExplicitOpen, T::kCloseAll, C::kEmpty, CloseAllAtStartGivesEmpty,
      "ZBC-2 CLOSE ALL with wp at start -> EMPTY"},
-    {C::kImplicitOpen, T::kFinishAll, C::kFull, Always, "ZNS 3.4.3.1.2 Select All: ZSIO->ZSF"},
-    {C::kExplicitOpen, T::kFinishAll, C::kFull, Always, "ZNS 3.4.3.1.2 Select All: ZSEO->ZSF"},
-    {C::kClosed, T::kFinishAll, C::kFull, Always, "ZNS 3.4.3.1.2 Select All: ZSC->ZSF"},
+    {C::kImplicitOpen, T::kFinishAll, C::kFull, DeviceSelectAll, "ZNS 3.4.3.1.2 Select All: ZSIO->ZSF"},
+    {C::kExplicitOpen, T::kFinishAll, C::kFull, DeviceSelectAll, "ZNS 3.4.3.1.2 Select All: ZSEO->ZSF"},
+    {C::kClosed, T::kFinishAll, C::kFull, DeviceSelectAll, "ZNS 3.4.3.1.2 Select All: ZSC->ZSF"},
     {C::kImplicitOpen, T::kResetAll, C::kEmpty, Always, "ZNS 3.4.3.1.4 Select All: ZSIO->ZSE"},
     {C::kExplicitOpen, T::kResetAll, C::kEmpty, Always, "ZNS 3.4.3.1.4 Select All: ZSEO->ZSE"},
     {C::kClosed, T::kResetAll, C::kEmpty, Always, "ZNS 3.4.3.1.4 Select All: ZSC->ZSE"},

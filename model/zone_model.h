@@ -51,7 +51,10 @@ class ZoneModel {
   ZoneStatus Append(uint64_t zone_start, uint64_t length, const Payload& data, uint64_t* assigned);
   ZoneStatus Flush();
 
-  // Zone management: one zone (zone_start must be a zone start) or Select All.
+  // Zone management: one zone (zone_start must be a zone start) or Select All
+  // (linux profile: Select All only for reset; open/close/finish of the whole
+  // device are the per-zone command on every zone, as the block layer issues
+  // them).
   ZoneStatus Manage(ZoneAction action, uint64_t zone_start);
   ZoneStatus ManageAll(ZoneAction action);
 
@@ -151,6 +154,7 @@ class ZoneModel {
   void FinishZone(uint32_t z, Trigger trigger);
   void ResetZone(uint32_t z, Trigger trigger);
   ZoneStatus OpenAll();
+  ZoneStatus ManageEachZone(ZoneAction action);  // linux: whole-device open/close/finish
 
   DeviceConfig config_;
   std::vector<ZoneState> zones_;

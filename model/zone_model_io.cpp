@@ -170,14 +170,23 @@ ZoneStatus ZoneModel::Append(uint64_t zone_start, uint64_t length, const Payload
   if (zone_start % config_.block_size != 0 || length % config_.block_size != 0)
     return ZoneStatus::kUnalignedRequest;
   if (zone_start >= config_.size) return ZoneStatus::kLbaOutOfRange;
+  // The linux profile answers as the block layer does before the driver sees
+  // the bio: Linux block/blk-core.c blk_check_zone_append fails with
+  // BLK_STS_IOERR (EIO) a zone append that does not start a sequential zone
+  // (not a zone start, or a conventional zone: null_blk null_zone_write also
+  // gives BLK_STS_IOERR for append to a conventional zone) or that is longer
+  // than max_zone_append_sectors. The standards answer Invalid Field (below).
+  const bool linux_block_layer = config_.params.profile == Profile::kLinux;
+  const ZoneStatus not_a_seq_zone_start =
+      linux_block_layer ? ZoneStatus::kZoneInvalidWrite : ZoneStatus::kInvalidField;
   // ZNS 3.4.1: ZSLBA must be the lowest LBA of a zone, else Invalid Field (02h).
-  if (zone_start % config_.zone_size != 0) return ZoneStatus::kInvalidField;
+  if (zone_start % config_.zone_size != 0) return not_a_seq_zone_start;
   const uint32_t z = config_.zone_index(zone_start);
-  // null_blk: append to a conventional zone -> EIO; the block layer
-  // (blk_check_zone_append) rejects it as an invalid request.
-  if (config_.is_conventional(z)) return ZoneStatus::kInvalidField;
-  // ZNS Figure 50 ZASL / QEMU nvme_do_write: larger than the limit -> 02h.
-  if (length > config_.max_append_bytes) return ZoneStatus::kInvalidField;
+  if (config_.is_conventional(z)) return not_a_seq_zone_start;
+  // ZNS Figure 50 ZASL / QEMU nvme_do_write: larger than the limit -> 02h;
+  // the Linux block layer: EIO, as a bio it would have to split.
+  if (length > config_.max_append_bytes)
+    return linux_block_layer ? ZoneStatus::kZoneBoundaryError : ZoneStatus::kInvalidField;
 
   const uint64_t wp = zones_[z].wp;
   ZoneStatus st = CheckSequentialWrite(z, wp, length, /*is_append=*/true);

@@ -174,10 +174,29 @@ ZoneStatus ZoneModel::OpenAll() {
   return ZoneStatus::kOk;
 }
 
+ZoneStatus ZoneModel::ManageEachZone(ZoneAction action) {
+  // Linux has a whole-device form only for reset (REQ_OP_ZONE_RESET_ALL).
+  // block/blk-zoned.c blkdev_zone_mgmt turns open / close / finish of
+  // [0, capacity) into one bio per zone, conventional zones included, chained
+  // and all submitted: each is the per-zone command (null_blk null_zone_mgmt:
+  // null_open_zone / null_close_zone / null_finish_zone, EIO for a
+  // conventional zone, EMPTY or FULL on close, FULL on open), and the chain
+  // fails if any bio failed. Which error the chain keeps depends on completion
+  // order; the model answers the one of the lowest zone.
+  ZoneStatus first_error = ZoneStatus::kOk;
+  for (uint32_t z = 0; z < zones_.size(); ++z) {
+    const ZoneStatus st = config_.is_conventional(z) ? kInvalid : ManageZone(action, z);
+    if (first_error == ZoneStatus::kOk) first_error = st;
+  }
+  return first_error;
+}
+
 ZoneStatus ZoneModel::ManageAll(ZoneAction action) {
   BeginOperation();
   if (action == ZoneAction::kOffline && config_.params.profile != Profile::kZns)
     return ZoneStatus::kNotSupported;
+  if (action != ZoneAction::kReset && config_.params.profile == Profile::kLinux)
+    return ManageEachZone(action);
   if (action == ZoneAction::kOpen) return OpenAll();
 
   // Select All never touches conventional zones and never fails for

@@ -6,7 +6,8 @@
 //   - open <= max_open and active <= max_active;
 //   - the internal wp lies where the zone's condition says it must;
 //   - a failed operation changed nothing (unless it performed the
-//     QEMU-style early implicit close, which is allowed to stay);
+//     QEMU-style early implicit close, which is allowed to stay, or is a
+//     non-atomic open-all or a linux whole-device open/close/finish);
 //   - every recorded edge is in the state graph of the parameters;
 //   - reads return exactly what a byte-array shadow of the device holds;
 //   - power cycle with close_open leaves no open zone.
@@ -109,7 +110,9 @@ DeviceConfig PickConfig() {
   const uint64_t zone_blocks = *rc::gen::inRange<uint64_t>(4, 17);
   // Usually close to the zone size (zones stay open for several writes),
   // sometimes much smaller.
-  const uint64_t cap_blocks = std::max<uint64_t>(
+  // ZBC has no zone capacity and no active limit (DeviceConfig::Validate).
+  const bool zbc = profile == Profile::kZbc;
+  const uint64_t cap_blocks = zbc ? zone_blocks : std::max<uint64_t>(
       2, zone_blocks - *rc::gen::weightedOneOf<uint64_t>({{4, rc::gen::just<uint64_t>(0)},
                                                            {4, rc::gen::inRange<uint64_t>(1, 4)},
                                                            {1, rc::gen::inRange<uint64_t>(0, zone_blocks)}}));
@@ -121,7 +124,7 @@ DeviceConfig PickConfig() {
   c.conventional_zones = *rc::gen::inRange<uint32_t>(0, std::min<uint32_t>(3, zones));
   const uint32_t seq = zones - c.conventional_zones;
   // Tiny limits, so they are hit all the time; 0 (unlimited) now and then.
-  c.max_active_zones = *rc::gen::inRange<uint32_t>(0, std::min<uint32_t>(seq, 4) + 1);
+  c.max_active_zones = zbc ? 0 : *rc::gen::inRange<uint32_t>(0, std::min<uint32_t>(seq, 4) + 1);
   const uint32_t open_cap = c.max_active_zones ? c.max_active_zones : std::min<uint32_t>(seq, 3);
   c.max_open_zones = *rc::gen::inRange<uint32_t>(0, open_cap + 1);
   c.max_append_bytes = static_cast<uint32_t>(*rc::gen::inRange<uint64_t>(1, cap_blocks) * kBs);
@@ -388,7 +391,12 @@ void ModelInvariantsProperty() {
     // Failed operations change nothing, except an early implicit close and a
     // non-atomic open-all, which leaves the zones it opened before the limit.
     const bool partial_open_all = op.kind == OpSpec::kOpenAll && !c.params.open_all_atomic;
-    if (st != ZoneStatus::kOk && !m.last_implicit_close() && !partial_open_all) {
+    // Linux's whole-device open/close/finish are one command per zone
+    // (blkdev_zone_mgmt): the zones whose command succeeded keep the change.
+    const bool per_zone_all = c.params.profile == Profile::kLinux &&
+                              (op.kind == OpSpec::kOpenAll || op.kind == OpSpec::kCloseAll ||
+                               op.kind == OpSpec::kFinishAll);
+    if (st != ZoneStatus::kOk && !m.last_implicit_close() && !partial_open_all && !per_zone_all) {
       if (!(Capture(m) == before))
         RC_FAIL(where + "failed with " + std::string(status_id(st)) + " but changed state");
     }

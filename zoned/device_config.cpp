@@ -232,6 +232,17 @@ Status DeviceConfig::Validate() const {
   if (max_append_bytes % block_size != 0)
     return bad("max_append_bytes " + std::to_string(max_append_bytes) +
                " is not a multiple of block_size " + std::to_string(block_size));
+  // T10 ZBC-2 has neither a zone capacity below the zone size (scsi_debug
+  // needs GAP zones to emulate one) nor an active limit: only a maximum number
+  // of open sequential write required zones (zone-semantics.md, "ZBC has no
+  // zone capacity"; resources). The zbc profile is that standard, strictly.
+  if (params.profile == Profile::kZbc && zone_capacity < zone_size)
+    return bad("profile zbc: zone_capacity " + std::to_string(zone_capacity) +
+               " below zone_size " + std::to_string(zone_size) +
+               " does not exist in ZBC (no zone capacity); use profile=linux or zns");
+  if (params.profile == Profile::kZbc && max_active_zones != 0)
+    return bad("profile zbc: max_active_zones " + std::to_string(max_active_zones) +
+               " does not exist in ZBC (open limit only); use profile=linux or zns");
   if (params.zone_append_supported && max_append_bytes >= zone_capacity)
     return bad("max_append_bytes " + std::to_string(max_append_bytes) +
                " must be below zone_capacity " + std::to_string(zone_capacity));

@@ -39,7 +39,10 @@ TEST_CASE("close all") {
   for (Profile p : kProfiles) {
     CAPTURE(Name(p));
     ZoneModel m = Mixed(p);
-    CHECK(m.ManageAll(ZoneAction::kClose) == S::kOk);
+    // Linux: one close per zone; the conventional, EMPTY, FULL, READ ONLY and
+    // OFFLINE zones fail theirs (EIO), the open zones still close.
+    const S want = p == Profile::kLinux ? S::kInvalidZoneStateTransition : S::kOk;
+    CHECK(m.ManageAll(ZoneAction::kClose) == want);
     const C at_start = p == Profile::kZns ? C::kClosed : C::kEmpty;
     CHECK(Conds(m) == std::vector<C>{NW, NW, C::kEmpty, C::kClosed, at_start, C::kClosed,
                                      C::kClosed, C::kFull, C::kReadOnly, C::kOffline});
@@ -48,12 +51,15 @@ TEST_CASE("close all") {
   }
 }
 
-TEST_CASE("finish all: EMPTY zones are not finished") {
+TEST_CASE("finish all: EMPTY zones are not finished (but for linux)") {
   for (Profile p : kProfiles) {
     CAPTURE(Name(p));
     ZoneModel m = Mixed(p);
-    CHECK(m.ManageAll(ZoneAction::kFinish) == S::kOk);
-    CHECK(Conds(m) == std::vector<C>{NW, NW, C::kEmpty, C::kFull, C::kFull, C::kFull, C::kFull,
+    // Linux: one finish per zone, so the EMPTY zone is finished as well and
+    // the conventional ones fail theirs.
+    const bool lx = p == Profile::kLinux;
+    CHECK(m.ManageAll(ZoneAction::kFinish) == (lx ? S::kInvalidZoneStateTransition : S::kOk));
+    CHECK(Conds(m) == std::vector<C>{NW, NW, lx ? C::kFull : C::kEmpty, C::kFull, C::kFull, C::kFull, C::kFull,
                                      C::kFull, C::kReadOnly, C::kOffline});
     CHECK(m.internal_wp(6) == Start(6) + kZone);
     CHECK(m.counts() == ZoneCounts{});
@@ -152,7 +158,7 @@ TEST_CASE("open all at the open limit: atomic vs partial") {
 }
 
 TEST_CASE("select all never fails for resources") {
-  DeviceConfig c = SmallConfig(Profile::kLinux, 6);
+  DeviceConfig c = SmallConfig(Profile::kZns, 6);
   c.max_open_zones = 1;
   c.max_active_zones = 2;
   ZoneModel m(c);
@@ -162,6 +168,91 @@ TEST_CASE("select all never fails for resources") {
   CHECK(m.counts() == ZoneCounts{});
   CHECK(m.ManageAll(ZoneAction::kReset) == S::kOk);
   CHECK(m.ManageAll(ZoneAction::kClose) == S::kOk);
+}
+
+}  // namespace
+}  // namespace zonesim::test
+
+namespace zonesim::test {
+namespace {
+
+// Issue 18: Linux has a whole-device command only for reset
+// (REQ_OP_ZONE_RESET_ALL). block/blk-zoned.c blkdev_zone_mgmt sends open,
+// close and finish of [0, capacity) as one chained bio per zone, all of them
+// submitted; null_blk (drivers/block/null_blk/zoned.c) answers each as the
+// per-zone command, and the whole call fails if any zone failed.
+TEST_CASE("linux: whole-device open, close and finish are per-zone commands") {
+  DeviceConfig c = SmallConfig(Profile::kLinux, 6);
+  c.max_open_zones = 2;
+  c.max_active_zones = 3;
+  REQUIRE(c.Validate().ok());
+
+  SUBCASE("close meeting EMPTY zones fails, but closes the open ones") {
+    ZoneModel m(c);
+    Drive(m, 1, Setup::kImplicitOpen);
+    Drive(m, 3, Setup::kExplicitOpenWritten);
+    CHECK(m.ManageAll(ZoneAction::kClose) == S::kInvalidZoneStateTransition);  // EIO
+    CHECK(m.zone(0).cond == ZoneCondition::kEmpty);
+    CHECK(m.zone(1).cond == ZoneCondition::kClosed);
+    CHECK(m.zone(3).cond == ZoneCondition::kClosed);
+    CHECK(m.coverage().counts().count(Edge{C::kImplicitOpen, Trigger::kCloseAll, C::kClosed}) == 0);
+    CHECK(m.coverage().counts().count(Edge{C::kImplicitOpen, Trigger::kClose, C::kClosed}) == 1);
+  }
+  SUBCASE("close with every zone open or closed succeeds") {
+    DeviceConfig two = SmallConfig(Profile::kLinux, 2);
+    ZoneModel m(two);
+    Drive(m, 0, Setup::kImplicitOpen);
+    Drive(m, 1, Setup::kClosed);
+    CHECK(m.ManageAll(ZoneAction::kClose) == S::kOk);
+    CHECK(m.counts() == ZoneCounts{0, 0, 2});
+  }
+  SUBCASE("finish finishes EMPTY zones too, until the resources run out") {
+    ZoneModel m(c);
+    Drive(m, 4, Setup::kClosed);
+    // null_finish_zone of EMPTY/CLOSED needs an active (EMPTY) and an open
+    // resource; the zones finish one by one, so resources free up again.
+    CHECK(m.ManageAll(ZoneAction::kFinish) == S::kOk);
+    for (uint32_t z = 0; z < 6; ++z) CHECK(m.zone(z).cond == ZoneCondition::kFull);
+  }
+  SUBCASE("open opens EMPTY zones until the open limit, then fails") {
+    ZoneModel m(c);
+    CHECK(m.ManageAll(ZoneAction::kOpen) == S::kTooManyOpenZones);
+    CHECK(m.zone(0).cond == ZoneCondition::kExplicitOpen);
+    CHECK(m.zone(1).cond == ZoneCondition::kExplicitOpen);
+    CHECK(m.zone(2).cond == ZoneCondition::kEmpty);
+  }
+  SUBCASE("conventional zones fail each command, the sequential ones still run") {
+    DeviceConfig cv = c;
+    cv.conventional_zones = 1;
+    cv.max_open_zones = cv.max_active_zones = 0;
+    REQUIRE(cv.Validate().ok());
+    ZoneModel m(cv);
+    Drive(m, 2, Setup::kImplicitOpen);
+    Drive(m, 3, Setup::kImplicitOpen);
+    Drive(m, 4, Setup::kClosed);
+    Drive(m, 5, Setup::kFullWritten);
+    Drive(m, 1, Setup::kFullWritten);
+    CHECK(m.ManageAll(ZoneAction::kClose) == S::kInvalidZoneStateTransition);
+    CHECK(m.counts() == ZoneCounts{0, 0, 3});
+  }
+  SUBCASE("reset keeps its whole-device form: EMPTY and conventional zones are skipped") {
+    DeviceConfig cv = c;
+    cv.conventional_zones = 1;
+    ZoneModel m(cv);
+    Drive(m, 2, Setup::kFullWritten);
+    CHECK(m.ManageAll(ZoneAction::kReset) == S::kOk);
+    CHECK(m.coverage().counts().count(Edge{C::kFull, Trigger::kResetAll, C::kEmpty}) == 1);
+  }
+  SUBCASE("zns and zbc keep Select All") {
+    for (Profile p : {Profile::kZns, Profile::kZbc}) {
+      ZoneModel m(SmallConfig(p, 6));
+      Drive(m, 1, Setup::kImplicitOpen);
+      CHECK(m.ManageAll(ZoneAction::kClose) == S::kOk);
+      CHECK(m.ManageAll(ZoneAction::kFinish) == S::kOk);
+      CHECK(m.zone(0).cond == ZoneCondition::kEmpty);
+      CHECK(m.zone(1).cond == ZoneCondition::kFull);
+    }
+  }
 }
 
 }  // namespace

@@ -202,6 +202,10 @@ TEST_CASE("transition table: every operation x condition x profile") {
       for (Setup setup : kAllSetups) {
         DeviceConfig cfg = SmallConfig(p);
         if (!Possible(cfg.params, setup)) continue;
+        // Linux has no whole-device open/close/finish: they are per-zone
+        // commands on every zone (select_all_test.cpp covers them).
+        if (p == Profile::kLinux && IsSelectAll(op) && op != Op::kResetAll && op != Op::kOfflineAll)
+          continue;
         ZoneModel m(cfg);
         const uint32_t z = 2;  // neither the first nor the last zone
         Drive(m, z, setup);
@@ -226,7 +230,8 @@ TEST_CASE("transition table: every operation x condition x profile") {
       }
     }
   }
-  CHECK(cells == 17 * 3 * 9 + 17);  // ZNS has one more setup: CLOSED with wp at start
+  // ZNS has one more setup (CLOSED with wp at start); linux skips 3 Select All ops.
+  CHECK(cells == 17 * 3 * 9 + 17 - 3 * 9);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // conventional zones, append limits and assigned offsets.
 #include <doctest/doctest.h>
 
+#include <cerrno>
 #include <limits>
 
 #include "model/tests/model_test_util.h"
@@ -152,7 +153,9 @@ TEST_CASE("conventional zones: random writes, boundary into sequential, no zone 
   DeviceConfig cl = c;
   cl.params = profile_params(Profile::kLinux);
   ZoneModel linux_model(cl);
-  CHECK(linux_model.Append(Start(0), kBlock, kData, &assigned) == ZoneStatus::kInvalidField);
+  // Linux block/blk-core.c blk_check_zone_append and null_blk: EIO (issue 18).
+  CHECK(linux_model.Append(Start(0), kBlock, kData, &assigned) == ZoneStatus::kZoneInvalidWrite);
+  CHECK(linux_errno(ZoneStatus::kZoneInvalidWrite) == EIO);
   CHECK(m.Inject(ZoneFault::kReadOnly, Start(0)) == ZoneStatus::kInvalidZoneStateTransition);
   CHECK(m.Inject(ZoneFault::kOffline, Start(1)) == ZoneStatus::kInvalidZoneStateTransition);
   // Select All leaves them alone.
@@ -175,12 +178,22 @@ TEST_CASE("append errors in the contract's order") {
   CHECK(m.Append(Start(1) + 1, kBlock, kData, &assigned) == ZoneStatus::kUnalignedRequest);
   CHECK(m.Append(Start(1), kBlock + 1, kData, &assigned) == ZoneStatus::kUnalignedRequest);
   CHECK(m.Append(size, kBlock, kData, &assigned) == ZoneStatus::kLbaOutOfRange);
-  CHECK(m.Append(Start(1) + kBlock, kBlock, kData, &assigned) == ZoneStatus::kInvalidField);
-  CHECK(m.Append(Start(0), kBlock, kData, &assigned) == ZoneStatus::kInvalidField);  // conventional
+  // The block layer's checks (blk_check_zone_append): EIO, not EINVAL.
+  CHECK(m.Append(Start(1) + kBlock, kBlock, kData, &assigned) == ZoneStatus::kZoneInvalidWrite);
+  CHECK(m.Append(Start(0), kBlock, kData, &assigned) == ZoneStatus::kZoneInvalidWrite);  // conventional
   CHECK(m.Append(Start(1), c.max_append_bytes + kBlock, kData, &assigned) ==
-        ZoneStatus::kInvalidField);
+        ZoneStatus::kZoneBoundaryError);
   CHECK(assigned == 777);  // untouched on failure
   CHECK(m.coverage().empty());
+
+  // The standards answer Invalid Field (ZNS 3.4.1 ZSLBA, Figure 50 ZASL).
+  DeviceConfig n = c;
+  n.params = profile_params(Profile::kZns);
+  ZoneModel zns(n);
+  CHECK(zns.Append(Start(1) + kBlock, kBlock, kData, &assigned) == ZoneStatus::kInvalidField);
+  CHECK(zns.Append(Start(0), kBlock, kData, &assigned) == ZoneStatus::kInvalidField);
+  CHECK(zns.Append(Start(1), c.max_append_bytes + kBlock, kData, &assigned) ==
+        ZoneStatus::kInvalidField);
 
   DeviceConfig z = SmallConfig(Profile::kZbc);
   ZoneModel zbc(z);

@@ -2,6 +2,7 @@
 // discovery order, maps ordered by key.
 #include <set>
 
+#include "common/build_info.h"
 #include "common/json_writer.h"
 #include "qcow2/check/check_context.h"
 #include "qcow2/storage/zoned_extension.h"
@@ -150,6 +151,7 @@ std::string FormatJson(const std::vector<CheckReport>& reports, int exit_code,
                        const std::function<void(JsonWriter&, size_t)>& extra) {
   JsonWriter j;
   j.BeginObject();
+  j.Field("zonesim_version", BuildVersion());
   j.Key("images").BeginArray();
   for (size_t i = 0; i < reports.size(); ++i) {
     std::function<void(JsonWriter&)> more;

@@ -195,7 +195,9 @@ TEST_CASE("zoned image: open all, atomic and partial") {
   Geometry g;
   g.max_open_zones = 3;
   for (bool atomic : {true, false}) {
-    ZoneParams p = profile_params(Profile::kLinux);
+    // ZBC: a device Open All (Linux has none: its whole-device open is one
+    // open per zone, see the linux test below).
+    ZoneParams p = profile_params(Profile::kZbc);
     p.open_all_atomic = atomic;
     Fixture f(g, p);
     for (uint32_t i = 0; i < 3; ++i) Prepare(f.zi.get(), i, ZoneCondition::kClosed);
@@ -216,7 +218,7 @@ TEST_CASE("zoned image: open all, atomic and partial") {
     REQUIRE(f.zi->ManageAll(ZoneAction::kClose) == kOk);
     c = f.zi->Counts();
     CHECK(c.open() == 0);
-    CHECK(c.closed == 3);  // the two unwritten EO zones went EMPTY (Linux)
+    CHECK(c.closed == 3);  // the two unwritten EO zones went EMPTY (ZBC)
     REQUIRE(f.zi->ManageAll(ZoneAction::kOpen) == kOk);
     CHECK(f.zi->Counts().explicit_open == 3);
   }
@@ -254,6 +256,35 @@ TEST_CASE("zoned image: close/finish/reset/offline all") {
   // Outside ZNS there is no offline action.
   Fixture l(g, profile_params(Profile::kLinux));
   CHECK(l.zi->ManageAll(ZoneAction::kOffline) == ZoneStatus::kNotSupported);
+}
+
+// Issue 18: Linux's block layer has a whole-device command only for reset;
+// open, close and finish of the whole device are one command per zone
+// (block/blk-zoned.c blkdev_zone_mgmt), each answered as null_blk answers it.
+TEST_CASE("zoned image: linux whole-device open/close/finish are per-zone commands") {
+  Geometry g;
+  g.conventional_zones = 1;
+  g.max_open_zones = 3;
+  Fixture f(g, profile_params(Profile::kLinux));
+  ZonedImage* zi = f.zi.get();
+  Prepare(zi, 1, ZoneCondition::kImplicitOpen);
+  Prepare(zi, 2, ZoneCondition::kFull);
+  // Conventional, EMPTY and FULL zones fail their close (EIO); zone 1 closes.
+  CHECK(zi->ManageAll(ZoneAction::kClose) == ZoneStatus::kInvalidZoneStateTransition);
+  CHECK(Cond(zi, kZ) == ZoneCondition::kClosed);
+  CHECK(Cond(zi, 3 * kZ) == ZoneCondition::kEmpty);
+  // Open: zone 1 and the EMPTY zones 3, 4 take the three open resources;
+  // zone 2 (FULL) and the zones past the limit fail.
+  CHECK(zi->ManageAll(ZoneAction::kOpen) == ZoneStatus::kInvalidZoneStateTransition);
+  CHECK(zi->Counts() == ZoneCounts{0, 3, 0});
+  CHECK(Cond(zi, 4 * kZ) == ZoneCondition::kExplicitOpen);
+  CHECK(Cond(zi, 5 * kZ) == ZoneCondition::kEmpty);
+  // Finish reaches the EMPTY zones too.
+  CHECK(zi->ManageAll(ZoneAction::kFinish) == ZoneStatus::kInvalidZoneStateTransition);
+  for (uint32_t i = 1; i < 16; ++i) CHECK(Cond(zi, i * kZ) == ZoneCondition::kFull);
+  // Reset keeps its whole-device form: it skips the conventional zone.
+  CHECK(zi->ManageAll(ZoneAction::kReset) == kOk);
+  CHECK(Cond(zi, 5 * kZ) == ZoneCondition::kEmpty);
 }
 
 TEST_CASE("zoned image: report filters, limits and partial") {

@@ -209,10 +209,19 @@ ZoneStatus ZonedImage::Append(uint64_t zone_start, uint64_t length, const WriteD
   const uint64_t bs = config_.block_size;
   if (zone_start % bs != 0 || length % bs != 0) return ZoneStatus::kUnalignedRequest;
   if (zone_start >= config_.size) return ZoneStatus::kLbaOutOfRange;
-  if (zone_start % config_.zone_size != 0) return ZoneStatus::kInvalidField;  // ZNS 3.4.1: ZSLBA
+  // ZNS 3.4.1: ZSLBA must start a zone, and ZASL bounds the length (QEMU:
+  // Invalid Field, 02h). Linux refuses such a bio before the driver runs
+  // (block/blk-core.c blk_check_zone_append: BLK_STS_IOERR unless it starts
+  // a sequential zone and fits max_zone_append_sectors; null_blk
+  // null_zone_write: EIO for append to a conventional zone), so the linux
+  // profile answers EIO: an invalid write, or a boundary error for the length.
+  const bool eio = config_.params.profile == Profile::kLinux;
+  const ZoneStatus bad_start = eio ? ZoneStatus::kZoneInvalidWrite : ZoneStatus::kInvalidField;
+  if (zone_start % config_.zone_size != 0) return bad_start;
   const uint32_t z = config_.zone_index(zone_start);
-  if (config_.is_conventional(z)) return ZoneStatus::kInvalidField;
-  if (length > config_.max_append_bytes) return ZoneStatus::kInvalidField;  // ZASL (QEMU: 02h)
+  if (config_.is_conventional(z)) return bad_start;
+  if (length > config_.max_append_bytes)
+    return eio ? ZoneStatus::kZoneBoundaryError : ZoneStatus::kInvalidField;
   const ZoneRecord& r = table_[z];
   const uint64_t cap_end = zone_start + config_.zone_capacity_of(z);
   const bool crosses = r.wp > cap_end || length > cap_end - r.wp;
@@ -415,6 +424,25 @@ ZoneStatus ZonedImage::ManageAll(ZoneAction action) {
   if (ZoneStatus w = Writable(); w != ZoneStatus::kOk) return w;
   if (action == ZoneAction::kOffline && config_.params.profile != Profile::kZns)
     return ZoneStatus::kNotSupported;
+  const uint32_t n = config_.nr_zones();
+  if (config_.params.profile == Profile::kLinux && action != ZoneAction::kReset) {
+    // A Linux zoned block device has REQ_OP_ZONE_RESET_ALL only: for open,
+    // close and finish of the whole device, block/blk-zoned.c
+    // blkdev_zone_mgmt submits one chained bio per zone (conventional ones
+    // too), every one of them, and the chain reports a failure if any failed
+    // (null_blk: EIO for a conventional zone, for close of EMPTY or FULL, for
+    // open of FULL). The error of the lowest failing zone is the answer here.
+    ZoneStatus result = ZoneStatus::kOk;
+    for (uint32_t z = 0; z < n; ++z) {
+      ZoneStatus s = ZoneStatus::kInvalidZoneStateTransition;
+      if (!config_.is_conventional(z))
+        s = action == ZoneAction::kOpen    ? OpenZone(z)
+            : action == ZoneAction::kClose ? CloseZone(z)
+                                           : FinishZone(z);
+      if (result == ZoneStatus::kOk) result = s;
+    }
+    return result;
+  }
   // No action changes an EMPTY zone: only the others are visited.
   auto zones_in = [&](std::initializer_list<ZoneCondition> conds) {
     std::vector<uint32_t> out;

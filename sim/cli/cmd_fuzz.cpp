@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "common/build_info.h"
 #include "common/json_writer.h"
 #include "sim/lockstep/run_output.h"
 #include "sim/cli/commands.h"
@@ -81,6 +82,7 @@ std::string TextReport(const CampaignOptions& o, const CampaignResult& r, uint64
 std::string JsonReport(const CampaignOptions& o, const CampaignResult& r, uint64_t seed) {
   JsonWriter j;
   j.BeginObject();
+  j.Field("zonesim_version", BuildVersion());
   j.Field("seed", seed).Field("operations", r.ops_run);
   j.Field("profile", to_string(o.config.params.profile));
   j.Field("device", FormatDeviceConfig(o.config));

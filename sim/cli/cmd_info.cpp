@@ -10,6 +10,7 @@
 
 #include "common/env.h"
 #include "common/hex.h"
+#include "common/build_info.h"
 #include "common/json_writer.h"
 #include "zoned/device_config.h"
 #include "qcow2/storage/qcow2_image.h"
@@ -103,6 +104,7 @@ int RunInfoCommand(const CommandArgs& args) {
   if (json) {
     JsonWriter w;
     w.BeginObject();
+    w.Field("zonesim_version", BuildVersion());
     w.Field("image", path);
     w.Field("virtual_size", virtual_size);
     w.Field("cluster_size", cluster_size);

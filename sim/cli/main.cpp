@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/build_info.h"
 #include "sim/cli/commands.h"
 
 namespace {
@@ -32,6 +33,7 @@ const Subcommand kSubcommands[] = {
 void PrintUsage(FILE* out) {
   std::fprintf(out, "usage: zonesim <command> [options]\n\ncommands:\n");
   for (const Subcommand& s : kSubcommands) std::fprintf(out, "  %-8s %s\n", s.name, s.summary);
+  std::fprintf(out, "  %-8s %s\n", "version", "print the version and the build (also --version)");
   std::fprintf(out, "\n'zonesim <command> --help' describes each command.\n");
 }
 
@@ -45,6 +47,11 @@ int main(int argc, char** argv) {
   std::string name = argv[1];
   if (name == "--help" || name == "-h" || name == "help") {
     PrintUsage(stdout);
+    return 0;
+  }
+  if (name == "--version" || name == "version") {
+    const std::string_view v = zonesim::BuildVersion();
+    std::printf("zonesim %.*s\n", static_cast<int>(v.size()), v.data());
     return 0;
   }
   for (const Subcommand& s : kSubcommands) {

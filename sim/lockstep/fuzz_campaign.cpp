@@ -12,7 +12,8 @@ DeviceConfig DefaultFuzzDevice(Profile profile) {
   c.params = profile_params(profile);
   c.block_size = 512;
   c.zone_size = 256 << 10;
-  c.zone_capacity = 192 << 10;
+  // ZBC has no zone capacity (zone-semantics.md 1.2; DeviceConfig::Validate).
+  c.zone_capacity = profile == Profile::kZbc ? c.zone_size : 192 << 10;
   // 31 full zones and a last zone of 32 KiB, whose capacity is capped to it:
   // smaller than max_append_bytes, the only way one append can fill an EMPTY
   // zone (the format requires max_append_bytes < zone_capacity).

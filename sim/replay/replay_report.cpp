@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/build_info.h"
 #include "common/json_writer.h"
 #include "zoned/zone_status.h"
 #include "sim/lockstep/run_output.h"
@@ -191,6 +192,7 @@ std::string ReplayTextReport(const ReplayOptions& o, const ReplayResult& r) {
 std::string ReplayJsonReport(const ReplayOptions& o, const ReplayResult& r) {
   JsonWriter j;
   j.BeginObject();
+  j.Field("zonesim_version", BuildVersion());
   j.Key("traces").BeginArray();
   for (const std::string& t : o.traces) j.String(t);
   j.EndArray();

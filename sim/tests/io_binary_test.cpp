@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -222,6 +223,51 @@ TEST_CASE("zonesim demo: deterministic tour, exit 0") {
   CHECK(a.out == b.out);
   CHECK(RunZonesim({"demo", "--bogus"}).status == 2);
   CHECK(RunZonesim({"demo", "--help"}).status == 0);
+}
+
+}  // namespace zonesim
+
+namespace zonesim {
+
+// Issue 18: ZBC has no zone capacity and no active limit (zone-semantics.md):
+// the zbc profile refuses both with one line naming the profile and the field.
+TEST_CASE("zonesim io: profile=zbc refuses a zone capacity and an active limit") {
+  const std::string base = "size=8M,zone_size=1M,max_open_zones=2,profile=zbc";
+  Result cap = RunZonesim({"io", "--model", base + ",zone_capacity=768K", "-c", "zrp 0 1"});
+  CHECK(cap.status == 2);
+  CHECK(cap.out == "");
+  CHECK(cap.err.find("profile zbc: zone_capacity 786432 below zone_size 1048576") !=
+        std::string::npos);
+  CHECK(std::count(cap.err.begin(), cap.err.end(), '\n') == 1);
+  Result active = RunZonesim({"io", "--model", base + ",max_active_zones=3", "-c", "zrp 0 1"});
+  CHECK(active.status == 2);
+  CHECK(active.err.find("profile zbc: max_active_zones 3") != std::string::npos);
+  // The same geometry is fine for linux, and zbc with neither is fine.
+  CHECK(RunZonesim({"io", "--model", "size=8M,zone_size=1M,zone_capacity=768K,max_active_zones=3,"
+                                     "max_open_zones=2,profile=linux",
+                    "-c", "zrp 0 1"})
+            .status == 0);
+  CHECK(RunZonesim({"io", "--model", base, "-c", "zrp 0 1"}).status == 0);
+}
+
+}  // namespace zonesim
+
+namespace zonesim {
+
+// Issue 18: the version and the build, the same string in JSON reports.
+TEST_CASE("zonesim --version and zonesim version") {
+  Result a = RunZonesim({"--version"});
+  Result b = RunZonesim({"version"});
+  CHECK(a.status == 0);
+  CHECK(a.err == "");
+  CHECK(a.out == b.out);
+  CHECK(a.out.rfind("zonesim 0.", 0) == 0);
+  CHECK(a.out.find(" (git ") != std::string::npos);
+  CHECK(a.out.size() > 2);
+  CHECK(a.out.substr(a.out.size() - 2) == ")\n");
+  const std::string version = a.out.substr(8, a.out.size() - 9);
+  Result fuzz = RunZonesim({"fuzz", "--ops", "20", "--json"});
+  CHECK(fuzz.out.find("\"zonesim_version\": \"" + version + "\"") != std::string::npos);
 }
 
 }  // namespace zonesim

@@ -109,8 +109,12 @@ TEST_CASE("io on the model: zone ranges over real zones") {
         "start: 0x800, len 0x800, cap 0x800, wptr 0x808, zcond:4, [type: 2]\n"
         "start: 0x1000, len 0x800, cap 0x800, wptr 0x1000, zcond:1, [type: 2]\n"
         "start: 0x1800, len 0x800, cap 0x800, wptr 0x1808, zcond:2, [type: 2]\n");
-  // The whole device is close-all: it skips EMPTY and conventional zones.
-  CHECK(s.Run("zc 0 6M\nzrp 3M 1") == "start: 0x1800, len 0x800, cap 0x800, wptr 0x1808, zcond:4, [type: 2]\n");
+  // The whole device is one close per zone on linux (block/blk-zoned.c
+  // blkdev_zone_mgmt has a whole-device form only for reset): the
+  // conventional and EMPTY zones fail theirs (EIO), the open zone 3 closes.
+  CHECK(s.Run("zc 0 6M\nzrp 3M 1") ==
+        "zone close failed: Input/output error (Invalid Zone State Transition, BLK_STS_IOERR)\n"
+        "start: 0x1800, len 0x800, cap 0x800, wptr 0x1808, zcond:4, [type: 2]\n");
   CHECK(s.runner.exit_status() == 1);
 }
 
@@ -135,6 +139,23 @@ TEST_CASE("io on the model: each profile names its own errors") {
     CHECK(s.Run("zap -p 1M 4K") ==
           "zone append failed: Operation not supported (INVALID COMMAND OPERATION CODE, sense "
           "ILLEGAL REQUEST 20h/00h)\n");
+  }
+  SUBCASE("linux: zone append outside a sequential zone start is EIO (issue 18)") {
+    // The block layer refuses it (block/blk-core.c blk_check_zone_append), as
+    // null_blk does for a conventional zone: EIO, never EINVAL.
+    DeviceConfig c = Config(
+        "size=512K,zone_size=64K,conventional_zones=2,max_append_bytes=32K,profile=linux");
+    std::unique_ptr<Device> dev = MakeModelDevice(c);
+    IoRunner runner(dev.get());
+    std::vector<Operation> ops;
+    REQUIRE(ParseScript("zap -p 0 4K\nzap -p 132K 4K\nzap -p 128K 36K\nzap -p 128K 4K", &ops).ok());
+    std::ostringstream out;
+    for (const Operation& op : ops) runner.Execute(op, out);
+    CHECK(out.str() ==
+          "zone append failed: Input/output error (Zone Invalid Write, BLK_STS_IOERR)\n"
+          "zone append failed: Input/output error (Zone Invalid Write, BLK_STS_IOERR)\n"
+          "zone append failed: Input/output error (Zone Boundary Error, BLK_STS_IOERR)\n"
+          "After zap done, the append sector is 0x100\n");
   }
   SUBCASE("zns reports NVMe status codes and takes Offline Zone") {
     DeviceConfig c = Config("size=6M,zone_size=1M,max_append_bytes=64K,profile=zns");
