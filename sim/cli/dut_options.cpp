@@ -24,8 +24,8 @@ void AddDutOptions(po::options_description* desc, DutCliOptions* o) {
       "counts as hung");
 }
 
-Status ResolveDutOptions(const DutCliOptions& o, DeviceUnderTest* dut, ErrnoVocabulary* vocabulary) {
-  auto v = errno_vocabulary_from_string(o.errno_vocabulary);
+Status ResolveDutOptions(const DutCliOptions& o, DeviceUnderTest* dut, ErrnoComparison* vocabulary) {
+  auto v = errno_comparison_from_string(o.errno_vocabulary);
   if (!v) return Status::InvalidArgument("--errno '" + o.errno_vocabulary + "' is not one of exact|qemu|ignore");
   *vocabulary = *v;
   if (o.qemu_io.empty()) {

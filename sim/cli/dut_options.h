@@ -26,7 +26,7 @@ void AddDutOptions(boost::program_options::options_description* desc, DutCliOpti
 
 // The device under test and errno vocabulary the options ask for;
 // InvalidArgument naming the option otherwise.
-Status ResolveDutOptions(const DutCliOptions& o, DeviceUnderTest* dut, ErrnoVocabulary* vocabulary);
+Status ResolveDutOptions(const DutCliOptions& o, DeviceUnderTest* dut, ErrnoComparison* vocabulary);
 
 // For a script run against an external implementation: every operation must
 // have a qemu-io form. InvalidArgument naming the first that has not.

@@ -35,7 +35,7 @@ struct GateOptions {
   // (model parameters in --config syntax, e.g. "implicit_close=lowest_index"),
   // applied over each profile's preset: adopted, never reported.
   std::string declared;
-  ErrnoVocabulary errno_vocabulary = ErrnoVocabulary::kExact;
+  ErrnoComparison errno_vocabulary = ErrnoComparison::kExact;
   std::vector<Profile> profiles = {Profile::kZns, Profile::kZbc, Profile::kLinux};
   uint64_t ops = 1000;              // per campaign
   std::vector<uint64_t> seeds = {1};

@@ -38,6 +38,7 @@ StatusMatch MatchFor(const CampaignOptions& options) {
   StatusMatch m;
   m.errno_only = options.dut.external();
   m.vocabulary = options.errno_vocabulary;
+  m.model_errnos = options.config.params.errnos;
   return m;
 }
 

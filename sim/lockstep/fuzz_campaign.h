@@ -42,7 +42,7 @@ struct CampaignOptions {
   // process (then the workload speaks only qemu-io's dialect and statuses are
   // compared as errnos through `errno_vocabulary`).
   DeviceUnderTest dut;
-  ErrnoVocabulary errno_vocabulary = ErrnoVocabulary::kExact;
+  ErrnoComparison errno_vocabulary = ErrnoComparison::kExact;
   // Called with the image path once the device under test is closed, when
   // set: the findings of a structural check of what it left ("" if clean).
   std::function<std::string(const std::string& path)> image_check;

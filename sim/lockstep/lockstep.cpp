@@ -211,7 +211,7 @@ std::string DescribeOutcomeDifference(const Operation& op, const OpOutcome& m,
                                       const OpOutcome& d, const StatusMatch& match) {
   if (!d.device_error.empty()) return "the device failed: " + d.device_error;
   if (m.host_error != d.host_error) return "status differs";
-  if (std::string s = DescribeStatusDifference(m.status, d.status, match); !s.empty()) return s;
+  if (std::string s = DescribeStatusDifference(m.status, d.status, match, op.kind == OpKind::kAppend); !s.empty()) return s;
   if (op.kind == OpKind::kAppend && m.assigned != d.assigned) return "append LBA differs";
   if (op.kind == OpKind::kRead && m.data != d.data) {
     size_t i = 0;

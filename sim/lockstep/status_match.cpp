@@ -6,25 +6,25 @@
 
 namespace zonesim {
 
-std::optional<ErrnoVocabulary> errno_vocabulary_from_string(std::string_view s) {
-  if (s == "exact" || s == "linux") return ErrnoVocabulary::kExact;
-  if (s == "qemu") return ErrnoVocabulary::kQemu;
-  if (s == "ignore") return ErrnoVocabulary::kIgnore;
+std::optional<ErrnoComparison> errno_comparison_from_string(std::string_view s) {
+  if (s == "exact" || s == "linux") return ErrnoComparison::kExact;
+  if (s == "qemu") return ErrnoComparison::kQemu;
+  if (s == "ignore") return ErrnoComparison::kIgnore;
   return std::nullopt;
 }
 
-std::string_view to_string(ErrnoVocabulary v) {
+std::string_view to_string(ErrnoComparison v) {
   switch (v) {
-    case ErrnoVocabulary::kExact: return "exact";
-    case ErrnoVocabulary::kQemu: return "qemu";
-    case ErrnoVocabulary::kIgnore: return "ignore";
+    case ErrnoComparison::kExact: return "exact";
+    case ErrnoComparison::kQemu: return "qemu";
+    case ErrnoComparison::kIgnore: return "ignore";
   }
   return "?";
 }
 
-std::vector<int> AcceptedErrnos(ZoneStatus model, ErrnoVocabulary v) {
-  std::vector<int> errs = {linux_errno(model)};
-  if (v == ErrnoVocabulary::kQemu) {
+std::vector<int> AcceptedErrnos(ZoneStatus model, const StatusMatch& match, bool append) {
+  std::vector<int> errs = {zone_errno(model, match.model_errnos, append)};
+  if (match.vocabulary == ErrnoComparison::kQemu) {
     switch (model) {
       case ZoneStatus::kZoneInvalidWrite:
       case ZoneStatus::kZoneBoundaryError:
@@ -40,12 +40,13 @@ std::vector<int> AcceptedErrnos(ZoneStatus model, ErrnoVocabulary v) {
   return errs;
 }
 
-std::string DescribeStatusDifference(ZoneStatus model, ZoneStatus device, const StatusMatch& match) {
+std::string DescribeStatusDifference(ZoneStatus model, ZoneStatus device, const StatusMatch& match,
+                                     bool append) {
   if (!match.errno_only) return model == device ? "" : "status differs";
   const bool model_ok = model == ZoneStatus::kOk, device_ok = device == ZoneStatus::kOk;
   if (model_ok != device_ok) return "status differs";
-  if (model_ok || match.vocabulary == ErrnoVocabulary::kIgnore) return "";
-  std::vector<int> accepted = AcceptedErrnos(model, match.vocabulary);
+  if (model_ok || match.vocabulary == ErrnoComparison::kIgnore) return "";
+  std::vector<int> accepted = AcceptedErrnos(model, match, append);
   const int got = linux_errno(device);
   if (std::find(accepted.begin(), accepted.end(), got) != accepted.end()) return "";
   std::string want;

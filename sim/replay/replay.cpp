@@ -46,6 +46,7 @@ class Replayer {
     StatusMatch match;
     match.errno_only = o.dut.external();
     match.vocabulary = o.errno_vocabulary;
+    match.model_errnos = r->config.params.errnos;
     checker_.set_status_match(match);
     power_at_ = o.power_cycle_at;
     std::sort(power_at_.begin(), power_at_.end());

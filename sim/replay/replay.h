@@ -79,7 +79,7 @@ struct ReplayOptions {
   // every write as a fill byte derived from the trace's data seed, and
   // appends as qemu-io's 0xcd; its statuses are compared as errnos.
   DeviceUnderTest dut;
-  ErrnoVocabulary errno_vocabulary = ErrnoVocabulary::kExact;
+  ErrnoComparison errno_vocabulary = ErrnoComparison::kExact;
 
   std::string write_script;  // the operations as run, as a zonesim io script
   std::string write_iolog;   // ... as a fio version 2 iolog

@@ -82,9 +82,9 @@ TEST_CASE("gate and fuzz --qemu-io: usage errors are one line and exit 2") {
 }
 
 TEST_CASE("status match: success exact, errnos through the declared vocabulary") {
-  StatusMatch exact{true, ErrnoVocabulary::kExact};
-  StatusMatch qemu{true, ErrnoVocabulary::kQemu};
-  StatusMatch ignore{true, ErrnoVocabulary::kIgnore};
+  StatusMatch exact{true, ErrnoComparison::kExact, ErrnoVocabulary::kLinuxBlock};
+  StatusMatch qemu{true, ErrnoComparison::kQemu, ErrnoVocabulary::kLinuxBlock};
+  StatusMatch ignore{true, ErrnoComparison::kIgnore, ErrnoVocabulary::kLinuxBlock};
   // An external device's EINVAL is kInvalidField, its EIO kLbaOutOfRange.
   CHECK(DescribeStatusDifference(ZoneStatus::kOk, ZoneStatus::kInvalidField, ignore) == "status differs");
   CHECK(DescribeStatusDifference(ZoneStatus::kZoneIsFull, ZoneStatus::kOk, ignore) == "status differs");
