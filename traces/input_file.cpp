@@ -1,6 +1,7 @@
 #include "traces/input_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,12 +10,22 @@
 namespace zonesim {
 
 Status InputFile::Open(const std::string& path, size_t buffer_bytes, std::unique_ptr<InputFile>* out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer. Traces are read
+  // more than once (survey, then replay), so only regular files will do.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     const int err = errno;
     std::string msg = path + ": cannot open: " + std::strerror(err);
     return err == ENOENT ? Status::NotFound(msg) : Status::IoError(msg);
   }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::InvalidArgument(path + ": not a regular file (a trace is read twice, so a FIFO, a "
+                                          "directory or a device cannot be replayed)");
+  }
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) (void)::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   if (buffer_bytes < 4096) buffer_bytes = 4096;
   out->reset(new InputFile(path, fd, buffer_bytes));
   return Status::Ok();

@@ -61,6 +61,7 @@ struct Finding {
 struct CheckOptions {
   bool strict = false;  // add warnings for what the spec leaves ambiguous
   bool repair = false;  // fix leaks and a freed write-pointer table, then re-check
+  bool force_share = false;  // check an image another process holds (QEMU's -U)
 };
 
 struct CheckCounts {

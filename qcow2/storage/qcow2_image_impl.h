@@ -68,10 +68,17 @@ struct Qcow2Image::Impl {
   Status WriteInL2(uint64_t l2_host, uint64_t offset, uint64_t length, const uint8_t* data);
   Status WriteNewRun(uint64_t l2_host, uint64_t g0, uint64_t g1, uint64_t begin, uint64_t end, const uint8_t* src);
   Status DiscardInL2(uint64_t l1_index, uint64_t first_cluster, uint64_t end_cluster);
-  bool OverlapsFixedMetadata(uint64_t host_begin, uint64_t host_end) const;
   Status DoRead(uint64_t offset, uint64_t length, uint8_t* out);
   Status DoWrite(uint64_t offset, uint64_t length, const uint8_t* data);
   Status DoDiscard(uint64_t offset, uint64_t length);
+
+  // ---- qcow2_overlap.cpp ----
+  // The metadata structure [b, e) overlaps, or nullptr.
+  const char* MetadataAt(uint64_t host_begin, uint64_t host_end) const;
+  // Corruption naming `what` and the structure if [b, e) overlaps metadata.
+  Status CheckWriteTarget(uint64_t host_begin, uint64_t host_end, const std::string& what) const;
+  // Read-write opens: every cluster in use has a refcount and one owner.
+  Status CheckRefcountsForWriting();
 
   // ---- qcow2_image.cpp ----
   Status Load(bool read_only);

@@ -22,7 +22,7 @@ namespace zonesim {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: zonesim check IMAGE... [--json] [--strict] [--repair]\n"
+    "usage: zonesim check IMAGE... [--json] [--strict] [--repair] [-U|--force-share]\n"
     "                     [--conformance [--seeds N] [--ops N] [--script FILE]...]\n"
     "                     [--written-by SCRIPT [--profile zns|zbc|linux]]\n"
     "\n"
@@ -40,6 +40,8 @@ constexpr const char* kUsage =
     "  --repair       fix what loses no data: lower leaked refcounts, give a freed\n"
     "                 write-pointer table refcount 1 back; then check again. Without\n"
     "                 it the images are opened read-only and never modified.\n"
+    "  -U, --force-share  check an image another process holds (QEMU's -U; without\n"
+    "                 it a locked image is refused, exit 1)\n"
     "  --conformance  also run the conformance suite on each image's geometry: fresh\n"
     "                 images of that geometry driven in lockstep with the reference\n"
     "                 model for every profile (zns, zbc, linux), seeded campaigns and\n"
@@ -170,6 +172,8 @@ int RunCheckCommand(const CommandArgs& args) {
       options.strict = true;
     } else if (a == "--repair") {
       options.repair = true;
+    } else if (a == "-U" || a == "--force-share") {
+      options.force_share = true;
     } else if (a == "--conformance") {
       conformance = true;
     } else if (a == "--seeds" || a == "--ops") {

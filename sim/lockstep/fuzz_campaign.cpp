@@ -44,7 +44,7 @@ Status RunLockstep(const DeviceConfig& config, const std::vector<Operation>& ops
   for (const Operation& op : ops)
     if (!checker.Step(op)) break;
   *divergence = checker.divergence();
-  return Status::Ok();
+  return device->Close();
 }
 
 Status RunCampaign(const CampaignOptions& options, CampaignResult* result) {
@@ -73,7 +73,9 @@ Status RunCampaign(const CampaignOptions& options, CampaignResult* result) {
       options.progress(i + 1, total);
     if (!agreed) break;
   }
-  device.reset();  // closes the image
+  s = device->Close();  // a campaign whose image could not be persisted is a failed campaign
+  if (!s.ok()) return s;
+  device.reset();
 
   result->ops_run = checker.steps();
   result->op_counts = checker.op_counts();

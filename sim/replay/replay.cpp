@@ -373,7 +373,9 @@ Status RunReplay(const ReplayOptions& o, ReplayResult* result) {
     s = replayer.Run(reader.get(), stage, survey.io_events);
     if (!s.ok()) return s;
   }
-  device.reset();  // closes the image before its directory goes
+  s = device->Close();  // before its directory goes
+  if (!s.ok()) return s;
+  device.reset();
   if (r.size_capped)
     r.warnings.push_back("the trace addresses more than " + std::to_string(kMaxAutoZones) +
                          " zones: the device sized for it stops there and later zones are "
