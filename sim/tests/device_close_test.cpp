@@ -24,13 +24,30 @@ Operation WriteOp(uint64_t offset, uint64_t length) {
   return op;
 }
 
+std::unique_ptr<Device> OpenDevice(Env* env) {
+  Status s;
+  std::unique_ptr<Device> dev = OpenImageDevice(env, "img", profile_params(Profile::kLinux), &s);
+  INFO(s.ToString());
+  REQUIRE(dev != nullptr);
+  return dev;
+}
+
+// A fresh image "img" on env, opened as a device.
+std::unique_ptr<Device> NewDevice(Env* env) {
+  MakeImage(env, "img", Geometry{});
+  return OpenDevice(env);
+}
+
+uint64_t WritePointerOfZone0(Device& dev) {
+  std::vector<ZoneReportEntry> r;
+  REQUIRE(dev.Report(0, 1, ReportFilter::kAll, &r, nullptr) == ZoneStatus::kOk);
+  return r[0].wp;
+}
+
 TEST_CASE("device close: a failing fdatasync makes Close fail, and the zone is not silently lost") {
   MemEnv mem;
   FaultInjectionEnv env(&mem);
-  MakeImage(&env, "img", Geometry{});
-  Status s;
-  std::unique_ptr<Device> dev = OpenImageDevice(&env, "img", profile_params(Profile::kLinux), &s);
-  REQUIRE(dev != nullptr);
+  std::unique_ptr<Device> dev = NewDevice(&env);
   REQUIRE(ApplyOperation(*dev, WriteOp(0, 4096)).ok());
   env.FailNthFlush(1, /*sticky=*/true);
   Status closed = dev->Close();
@@ -38,36 +55,24 @@ TEST_CASE("device close: a failing fdatasync makes Close fail, and the zone is n
   CHECK(dev->Close().ok());  // the second call has nothing left to do
   env.ClearFaults();
   // What the next open finds is the old, consistent state: the caller was told.
-  dev = OpenImageDevice(&env, "img", profile_params(Profile::kLinux), &s);
-  REQUIRE(dev != nullptr);
-  std::vector<ZoneReportEntry> r;
-  REQUIRE(dev->Report(0, 1, ReportFilter::kAll, &r, nullptr) == ZoneStatus::kOk);
-  CHECK(r[0].wp == 0);
+  dev = OpenDevice(&env);
+  CHECK(WritePointerOfZone0(*dev) == 0);
   CHECK(dev->Close().ok());
 }
 
 TEST_CASE("device close: a successful Close persists the write pointer") {
   MemEnv mem;
-  MakeImage(&mem, "img", Geometry{});
-  Status s;
-  std::unique_ptr<Device> dev = OpenImageDevice(&mem, "img", profile_params(Profile::kLinux), &s);
-  REQUIRE(dev != nullptr);
+  std::unique_ptr<Device> dev = NewDevice(&mem);
   REQUIRE(ApplyOperation(*dev, WriteOp(0, 4096)).ok());
   REQUIRE(dev->Close().ok());
-  dev = OpenImageDevice(&mem, "img", profile_params(Profile::kLinux), &s);
-  REQUIRE(dev != nullptr);
-  std::vector<ZoneReportEntry> r;
-  REQUIRE(dev->Report(0, 1, ReportFilter::kAll, &r, nullptr) == ZoneStatus::kOk);
-  CHECK(r[0].wp == 4096);
+  dev = OpenDevice(&mem);
+  CHECK(WritePointerOfZone0(*dev) == 4096);
 }
 
 TEST_CASE("device host error: the host's failure reaches OpOutcome::device_error") {
   MemEnv mem;
   FaultInjectionEnv env(&mem);
-  MakeImage(&env, "img", Geometry{});
-  Status s;
-  std::unique_ptr<Device> dev = OpenImageDevice(&env, "img", profile_params(Profile::kLinux), &s);
-  REQUIRE(dev != nullptr);
+  std::unique_ptr<Device> dev = NewDevice(&env);
   env.FailNthWrite(1, /*sticky=*/true);
   OpOutcome o = ApplyOperation(*dev, WriteOp(0, 4096));
   CHECK(o.status == ZoneStatus::kMediaError);
