@@ -14,6 +14,19 @@
 
 namespace zonesim {
 
+// What a process means to do with an image, as QEMU's permission locks say it
+// (block/file-posix.c: an OFD read lock on byte 100 + bit for each permission
+// held, on byte 200 + bit for each permission it does not share; bits 0
+// consistent read, 1 write, 3 resize). zonesim and QEMU 7.2 exclude each other:
+// one writer, or any number of readers (who do not share write); kInspect is
+// QEMU's -U / force-share (read, share everything, never refused by a writer).
+enum class ImageLock {
+  kNone,     // hold nothing
+  kInspect,  // read, share all   (qemu-io -r -U): byte 100
+  kRead,     // read, no writers  (qemu-io -r):    bytes 100, 201, 203
+  kWrite,    // read, write, resize, exclusive writer (qemu-io): bytes 100, 101, 103, 201, 203
+};
+
 class File {
  public:
   virtual ~File() = default;
@@ -25,6 +38,13 @@ class File {
   virtual Status Flush() = 0;
   virtual Status Size(uint64_t* size) = 0;
   virtual Status Truncate(uint64_t size) = 0;
+  // Takes (or, with kNone, drops) the image lock `intent` asks for; refused
+  // with "image is locked by another process" when a holder conflicts. Files
+  // no other process can see (MemEnv) have nothing to lock.
+  virtual Status Lock(ImageLock intent) {
+    (void)intent;
+    return Status::Ok();
+  }
 };
 
 // A file read front to back, a pipe too (LevelDB's SequentialFile).

@@ -1,6 +1,8 @@
 // Env::Default(): the real file system through POSIX pread/pwrite/fdatasync/
-// ftruncate. Every error names the path, the operation, the offset where one
-// applies, and the errno text, so a user can act on a one-line message.
+// ftruncate. Every error names the call, the path, the offset and length where
+// they apply, and the errno text ("write of 65536 bytes at offset 1048576 to
+// img.qcow2 failed: No space left on device"), so a user can act on a one-line
+// message.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,14 +14,17 @@
 #include <string>
 
 #include "common/env.h"
+#include "common/posix_image_lock.h"
 
 namespace zonesim {
 namespace {
 
 std::string ErrnoText(int err) { return std::strerror(err); }
 
+// `what` names the call and says where `path` goes in it: "write of 4096 bytes
+// at offset 0 to" -> "write of 4096 bytes at offset 0 to img failed: ...".
 Status PosixError(const std::string& path, const std::string& what, int err) {
-  std::string msg = path + ": " + what + ": " + ErrnoText(err);
+  std::string msg = what + " " + path + " failed: " + ErrnoText(err);
   if (err == ENOENT) return Status::NotFound(msg);
   return Status::IoError(msg);
 }
@@ -61,7 +66,7 @@ class PosixFile final : public File {
       ssize_t r = ::pread(fd_, out + done, n - done, static_cast<off_t>(offset + done));
       if (r < 0) {
         if (errno == EINTR) continue;
-        return PosixError(path_, "read of " + std::to_string(n) + " bytes at offset " + std::to_string(offset),
+        return PosixError(path_, "read of " + std::to_string(n) + " bytes at offset " + std::to_string(offset) + " from",
                           errno);
       }
       if (r == 0) {
@@ -83,7 +88,7 @@ class PosixFile final : public File {
       ssize_t r = ::pwrite(fd_, data + done, n - done, static_cast<off_t>(offset + done));
       if (r < 0) {
         if (errno == EINTR) continue;
-        return PosixError(path_, "write of " + std::to_string(n) + " bytes at offset " + std::to_string(offset),
+        return PosixError(path_, "write of " + std::to_string(n) + " bytes at offset " + std::to_string(offset) + " to",
                           errno);
       }
       if (r == 0) {
@@ -98,14 +103,14 @@ class PosixFile final : public File {
     // fdatasync: data plus the metadata needed to read it back (the file size).
     while (::fdatasync(fd_) != 0) {
       if (errno == EINTR) continue;
-      return PosixError(path_, "fdatasync", errno);
+      return PosixError(path_, "fdatasync of", errno);
     }
     return Status::Ok();
   }
 
   Status Size(uint64_t* size) override {
     struct stat st;
-    if (::fstat(fd_, &st) != 0) return PosixError(path_, "fstat", errno);
+    if (::fstat(fd_, &st) != 0) return PosixError(path_, "fstat of", errno);
     *size = static_cast<uint64_t>(st.st_size);
     return Status::Ok();
   }
@@ -113,11 +118,13 @@ class PosixFile final : public File {
   Status Truncate(uint64_t size) override {
     while (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
       if (errno == EINTR) continue;
-      return PosixError(path_, "truncate to " + std::to_string(size) + " bytes", errno);
+      return PosixError(path_, "truncate to " + std::to_string(size) + " bytes of", errno);
     }
     if (reserved_end_ != UINT64_MAX) reserved_end_ = size;  // truncation frees what lay beyond
     return Status::Ok();
   }
+
+  Status Lock(ImageLock intent) override { return ApplyImageLock(fd_, path_, intent); }
 
  private:
   // Reserves space for a write of [begin, end) plus room for the writes that
@@ -142,12 +149,20 @@ class PosixFile final : public File {
   bool reserved_any_ = false;
 };
 
-// Refuses directories up front: open(2) accepts them read-only and the error
-// would otherwise surface later as a confusing EISDIR on the first read.
-Status CheckNotDirectory(const std::string& path, int fd) {
+// Refuses anything but a regular file or a block device up front: open(2)
+// accepts a directory read-only (the error would surface later as a confusing
+// EISDIR), and a FIFO or a terminal would block the first read forever. The
+// file was opened O_NONBLOCK so that even open(2) of a FIFO does not wait for
+// a writer; the flag is cleared again for a file we keep.
+Status CheckFileKind(const std::string& path, int fd) {
   struct stat st;
-  if (::fstat(fd, &st) != 0) return PosixError(path, "fstat", errno);
+  if (::fstat(fd, &st) != 0) return PosixError(path, "fstat of", errno);
   if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(path + ": is a directory, not an image file");
+  if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+    return Status::InvalidArgument(path + ": is not a regular file (a FIFO, socket or character device cannot hold an image)");
+  }
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) return PosixError(path, "fcntl of", errno);
   return Status::Ok();
 }
 
@@ -218,13 +233,13 @@ class PosixWritableFile final : public WritableFile {
 class PosixEnv final : public Env {
  public:
   Status OpenFile(const std::string& path, OpenMode mode, std::unique_ptr<File>* out) override {
-    int flags = (mode == OpenMode::kReadOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+    int flags = (mode == OpenMode::kReadOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK;
     int fd;
     do {
       fd = ::open(path.c_str(), flags);
     } while (fd < 0 && errno == EINTR);
-    if (fd < 0) return PosixError(path, mode == OpenMode::kReadOnly ? "open for reading" : "open for writing", errno);
-    Status s = CheckNotDirectory(path, fd);
+    if (fd < 0) return PosixError(path, mode == OpenMode::kReadOnly ? "open for reading of" : "open for writing of", errno);
+    Status s = CheckFileKind(path, fd);
     if (!s.ok()) {
       ::close(fd);
       return s;
@@ -234,7 +249,7 @@ class PosixEnv final : public Env {
   }
 
   Status CreateFile(const std::string& path, bool overwrite, std::unique_ptr<File>* out) override {
-    int flags = O_RDWR | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL);
+    int flags = O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK | (overwrite ? O_TRUNC : O_EXCL);
     int fd;
     do {
       fd = ::open(path.c_str(), flags, 0644);
@@ -243,9 +258,9 @@ class PosixEnv final : public Env {
       if (errno == EEXIST) {
         return Status::InvalidArgument(path + ": file exists (refusing to overwrite it)");
       }
-      return PosixError(path, "create", errno);
+      return PosixError(path, "create of", errno);
     }
-    Status s = CheckNotDirectory(path, fd);
+    Status s = CheckFileKind(path, fd);
     if (!s.ok()) {
       ::close(fd);
       return s;
@@ -277,7 +292,7 @@ class PosixEnv final : public Env {
   bool FileExists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
 
   Status RemoveFile(const std::string& path) override {
-    if (::unlink(path.c_str()) != 0) return PosixError(path, "remove", errno);
+    if (::unlink(path.c_str()) != 0) return PosixError(path, "remove of", errno);
     return Status::Ok();
   }
 };

@@ -38,6 +38,8 @@ class FaultFile final : public File {
     return s;
   }
 
+  Status Lock(ImageLock intent) override { return base_->Lock(intent); }
+
  private:
   FaultInjectionEnv* env_;
   std::string path_;

@@ -40,6 +40,7 @@ class UnsyncedEnv : public Env {
     Status Flush() override { return Status::Ok(); }
     Status Size(uint64_t* size) override { return f_->Size(size); }
     Status Truncate(uint64_t size) override { return f_->Truncate(size); }
+    Status Lock(ImageLock intent) override { return f_->Lock(intent); }
 
    private:
     std::unique_ptr<File> f_;

@@ -1,10 +1,19 @@
 #include "traces/input_file.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstring>
 
 namespace zonesim {
 
 Status InputFile::Open(Env* env, const std::string& path, size_t buffer_bytes, std::unique_ptr<InputFile>* out) {
+  // Traces are read more than once (survey, then replay), so only regular
+  // files will do; stat first, because opening a FIFO waits for a writer.
+  struct stat st;
+  if (env == Env::Default() && ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    return Status::InvalidArgument(path + ": not a regular file (a trace is read twice, so a FIFO, a "
+                                          "directory or a device cannot be replayed)");
   std::unique_ptr<SequentialFile> file;
   Status s = env->OpenSequentialFile(path, &file);
   if (!s.ok()) return s;

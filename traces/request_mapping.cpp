@@ -14,9 +14,15 @@ void SetOp(TraceEvent* ev, OpKind kind, uint64_t offset, uint64_t length) {
 
 }  // namespace
 
+// Sectors from 2^54 up address bytes from 2^63 up (sector * 512 even wraps
+// past 2^55 and would land at the start of the device). No device is that
+// large: such a request goes to 2^63, where every device refuses it as out of
+// range and offset + length still cannot overflow.
+constexpr uint64_t kBeyondAnyDevice = 1ull << 63;
+
 void MapRequest(const RequestShape& s, TraceEvent* ev) {
   ev->has_op = false;
-  const uint64_t offset = s.sector * kSectorSize;
+  const uint64_t offset = s.sector >= kBeyondAnyDevice / kSectorSize ? kBeyondAnyDevice : s.sector * kSectorSize;
   switch (s.type) {
     case RequestType::kDiscard:
       SetOp(ev, OpKind::kDiscard, offset, s.bytes);

@@ -41,13 +41,27 @@ class Device {
   // Device-internal events; kNotSupported where the device cannot simulate them.
   virtual ZoneStatus Inject(ZoneFault fault, uint64_t zone_start) = 0;
 
-  // Why the last failed operation failed when the cause lies in the device's
-  // host rather than in zone rules (an external process died, a file write
-  // failed); Ok otherwise. ApplyOperation reports it as the device error.
+  // Host failures. A device backed by something real (an image file, a
+  // process) can fail for reasons no zone status names: ENOSPC from a write,
+  // EIO from fdatasync, a process that died. The call then returns
+  // kMediaError, and host_error() says what really happened, with the call,
+  // the path, offset/length and the errno text ("write of 65536 bytes at
+  // offset 1048576 to img.qcow2 failed: No space left on device").
+  // ApplyOperation copies it into OpOutcome::device_error, so the user sees
+  // the cause instead of "Input/output error". It is only meaningful right
+  // after a call returned kMediaError; Ok there means the device simulated
+  // the media error itself (the model, an injected fault).
   virtual Status host_error() const { return Status::Ok(); }
-  // Persists everything and releases the device; its Status is the caller's
-  // to report. The default has nothing to release.
-  virtual Status Close() { return Status::Ok(); }
+
+  // Persists everything (pending write pointers, data), releases the backing
+  // resource and its lock, and says whether that worked: its Status decides
+  // the exit status of every command that closes a device, so call it before
+  // choosing one. Afterwards only the destructor may be called (a device may
+  // answer anything else with kMediaError). Calling it twice returns Ok the
+  // second time. A device destroyed without Close
+  // closes best-effort and drops the error: that path is for crashes and
+  // tests only.
+  virtual Status Close() = 0;
 };
 
 }  // namespace zonesim

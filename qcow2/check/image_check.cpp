@@ -19,6 +19,8 @@ std::unique_ptr<CheckContext> CheckOnce(Env* env, const std::string& path, const
   report->checked = true;
   uint64_t size = 0;
   Status s = env->OpenFile(path, OpenMode::kReadOnly, file);
+  // As qemu-img check: a reader that no writer may change under it.
+  if (s.ok()) s = (*file)->Lock(options.force_share ? ImageLock::kInspect : ImageLock::kRead);
   if (s.ok()) s = (*file)->Size(&size);
   auto c = std::make_unique<CheckContext>(file->get(), size, options, report);
   if (!s.ok()) {
@@ -90,9 +92,15 @@ Status CheckImage(Env* env, const std::string& path, const CheckOptions& options
     return Status::Ok();
   }
   const CheckCounts before = report->counts;
+  if (options.force_share) {
+    return Status::InvalidArgument(path + ": --repair writes the image; it cannot be combined with -U");
+  }
   {
     std::unique_ptr<File> rw;
-    Status s = env->OpenFile(path, OpenMode::kReadWrite, &rw);
+    // Our own reader lock would refuse our writer: drop it first.
+    Status s = file->Lock(ImageLock::kNone);
+    if (s.ok()) s = env->OpenFile(path, OpenMode::kReadWrite, &rw);
+    if (s.ok()) s = rw->Lock(ImageLock::kWrite);
     if (s.ok()) s = ApplyRepair(rw.get(), *c, plan);
     if (!s.ok()) return Status::IoError(path + ": --repair could not write: " + s.message());
   }

@@ -64,6 +64,7 @@ struct CheckOptions {
   // The zoned layout revision the image must have (`--expect-layout`): any
   // other is an error, and it decides a 48-byte extension both readings fit.
   std::optional<ZonedLayout> expect_layout;
+  bool force_share = false;  // check an image another process holds (QEMU's -U)
 };
 
 struct CheckCounts {

@@ -259,6 +259,10 @@ Status Qcow2Image::Impl::Load(bool ro) {
     s = LoadZoned(*zoned_ext);
     if (!s.ok()) return s;
   }
+  if (!read_only) {
+    s = CheckRefcountsForWriting();
+    if (!s.ok()) return s;
+  }
   // Autoclear bits announce metadata (bitmaps) that a writer unaware of it
   // must invalidate before writing (qcow2.txt autoclear_features). We keep no
   // bitmaps up to date, so a read-write open clears them all.
@@ -272,17 +276,26 @@ Status Qcow2Image::Impl::Load(bool ro) {
   return Status::Ok();
 }
 
-Status Qcow2Image::Open(Env* env, const std::string& path, bool read_only, std::unique_ptr<Qcow2Image>* out) {
+Status Qcow2Image::Open(Env* env, const std::string& path, bool read_only, std::unique_ptr<Qcow2Image>* out,
+                        bool force_share) {
+  if (force_share && !read_only) {
+    return Status::InvalidArgument(path + ": force-share (-U) is only for read-only opens");
+  }
   std::unique_ptr<Qcow2Image> img(new Qcow2Image());
   Impl& m = *img->impl_;
   m.env = env;
   m.path = path;
   Status s = env->OpenFile(path, read_only ? OpenMode::kReadOnly : OpenMode::kReadWrite, &m.file);
   if (!s.ok()) return s;
+  s = m.file->Lock(read_only ? (force_share ? ImageLock::kInspect : ImageLock::kRead) : ImageLock::kWrite);
+  if (!s.ok()) return s;
   s = m.Load(read_only);
   if (!s.ok()) {
     // Prefix the path once so a one-line message says which file is bad.
-    if (s.message().rfind(path, 0) == 0) return s;
+    // (Env errors name it already: "read of 8 bytes at offset 0 from PATH failed: ...".)
+    if (s.message().rfind(path + ": ", 0) == 0 || s.message().find(" " + path + " failed") != std::string::npos) {
+      return s;
+    }
     const std::string msg = path + ": " + s.message();
     switch (s.code()) {
       case Status::Code::kCorruption: return Status::Corruption(msg);

@@ -84,8 +84,13 @@ class Qcow2Image {
                        bool overwrite);
   // Opens and validates (every rule of the spec page, every number checked
   // against the file size before use). read_only never writes to the file.
+  // The file is locked the way QEMU locks it (common/env.h ImageLock): a
+  // writer excludes every other writer and reader, a reader excludes writers;
+  // force_share (read-only only: QEMU's -U) takes no exclusion at all. A
+  // read-write open also refuses an image whose metadata overlaps or whose
+  // refcounts miss a cluster in use (qcow2_overlap.h).
   static Status Open(Env* env, const std::string& path, bool read_only,
-                     std::unique_ptr<Qcow2Image>* out);
+                     std::unique_ptr<Qcow2Image>* out, bool force_share = false);
 
   uint64_t virtual_size() const;
   uint32_t cluster_size() const;

@@ -72,10 +72,17 @@ struct Qcow2Image::Impl {
                      uint64_t end, const WriteData& src);
   Status StoreData(uint64_t host, uint64_t length, const WriteData& data);
   Status DiscardInL2(uint64_t l1_index, uint64_t first_cluster, uint64_t end_cluster);
-  bool OverlapsFixedMetadata(uint64_t host_begin, uint64_t host_end) const;
   Status DoRead(uint64_t offset, uint64_t length, uint8_t* out);
   Status DoWrite(uint64_t offset, uint64_t length, const WriteData& data);
   Status DoDiscard(uint64_t offset, uint64_t length);
+
+  // ---- qcow2_overlap.cpp ----
+  // The metadata structure [b, e) overlaps, or nullptr.
+  const char* MetadataAt(uint64_t host_begin, uint64_t host_end) const;
+  // Corruption naming `what` and the structure if [b, e) overlaps metadata.
+  Status CheckWriteTarget(uint64_t host_begin, uint64_t host_end, const std::string& what) const;
+  // Read-write opens: every cluster in use has a refcount and one owner.
+  Status CheckRefcountsForWriting();
 
   // ---- qcow2_image.cpp ----
   Status Load(bool read_only);

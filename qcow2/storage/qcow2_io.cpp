@@ -34,18 +34,6 @@ bool InPlace(uint64_t e) { return HasData(e) && (e & kOflagCopied); }
 
 }  // namespace
 
-// Checked before every in-place data write (so no vector is built here): a
-// damaged L2 entry must not make guest data overwrite the image's own tables.
-bool Qcow2Image::Impl::OverlapsFixedMetadata(uint64_t b, uint64_t e) const {
-  auto hit = [&](uint64_t rb, uint64_t re) { return b < re && rb < e; };
-  if (hit(0, cluster_size)) return true;
-  const uint64_t rt = alloc->table_offset();
-  if (hit(rt, rt + uint64_t{alloc->table_clusters()} * cluster_size)) return true;
-  if (!l1.empty() && hit(header.l1_table_offset, header.l1_table_offset + l1.size() * 8)) return true;
-  if (zoned && hit(zoned->zonedmeta_offset, zoned->zonedmeta_offset + zoned->zonedmeta_size)) return true;
-  return false;
-}
-
 Status Qcow2Image::Impl::GetL2(uint64_t host, std::vector<uint64_t>** table) {
   auto it = l2_cache.find(host);
   if (it != l2_cache.end()) {
@@ -230,6 +218,8 @@ Status Qcow2Image::Impl::EnsureL2(uint64_t l1i, uint64_t* l2_host) {
   uint64_t fresh = 0;
   Status s = alloc->Allocate(1, &fresh);  // 1. refcount
   if (!s.ok()) return s;
+  s = CheckWriteTarget(fresh, fresh + cluster_size, "a new L2 table");
+  if (!s.ok()) return s;
   s = file->Write(fresh, cluster_size, zeros.data());  // 2. an empty L2 table
   if (!s.ok()) return s;
   if ((l2_cache.size() + 1) * cluster_size > kL2CacheBytes) l2_cache.clear();
@@ -285,6 +275,8 @@ Status Qcow2Image::Impl::WriteNewRun(uint64_t l2_host, std::vector<uint64_t>& ta
     const uint64_t ga = g0, gb = g0 + n;
     const uint64_t rb = std::max(begin, ga << cluster_bits);
     const uint64_t re = std::min(end, gb << cluster_bits);
+    s = CheckWriteTarget(host, host + (n << cluster_bits), "newly allocated guest data");
+    if (!s.ok()) return s;
     // 2. data. Only the first and the last cluster can be partial; their new
     // bytes go straight into the cluster being assembled.
     uint64_t full_first = ga, full_end = gb;
@@ -363,10 +355,10 @@ Status Qcow2Image::Impl::WriteInL2(uint64_t l2_host, uint64_t off, uint64_t len,
     const WriteData src = data.Skip(rb - off);
     if (in_place) {
       const uint64_t host = e & kOffsetMask;
-      if (OverlapsFixedMetadata(host, host + ((run_end - g) << cluster_bits))) {
-        return Status::Corruption("L2 entry for guest offset " + std::to_string(g << cluster_bits) +
-                                  " points at image metadata (host offset " + std::to_string(host) + ")");
-      }
+      // A damaged L2 entry must not make guest data overwrite the image's own tables.
+      s = CheckWriteTarget(host, host + ((run_end - g) << cluster_bits),
+                           "guest data for offset " + std::to_string(g << cluster_bits));
+      if (!s.ok()) return s;
       s = StoreData(host + (rb - (g << cluster_bits)), re - rb, src);
     } else {
       s = WriteNewRun(l2_host, table, g, run_end, rb, re, src);

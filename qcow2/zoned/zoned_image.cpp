@@ -35,20 +35,20 @@ ZonedImage::~ZonedImage() { (void)Close(); }
 
 Status ZonedImage::Open(Env* env, const std::string& path, const ZoneParams& params,
                         std::unique_ptr<ZonedImage>* out) {
-  return OpenImpl(env, path, params, /*read_only=*/false, out);
+  return OpenImpl(env, path, params, /*read_only=*/false, /*force_share=*/false, out);
 }
 
 Status ZonedImage::OpenReadOnly(Env* env, const std::string& path, const ZoneParams& params,
-                                std::unique_ptr<ZonedImage>* out) {
-  return OpenImpl(env, path, params, /*read_only=*/true, out);
+                                std::unique_ptr<ZonedImage>* out, bool force_share) {
+  return OpenImpl(env, path, params, /*read_only=*/true, force_share, out);
 }
 
 Status ZonedImage::OpenImpl(Env* env, const std::string& path, const ZoneParams& params,
-                            bool read_only, std::unique_ptr<ZonedImage>* out) {
+                            bool read_only, bool force_share, std::unique_ptr<ZonedImage>* out) {
   std::unique_ptr<ZonedImage> zi(new ZonedImage());
   zi->path_ = path;
   zi->read_only_ = read_only;
-  Status s = Qcow2Image::Open(env, path, read_only, &zi->image_);
+  Status s = Qcow2Image::Open(env, path, read_only, &zi->image_, force_share);
   if (!s.ok()) return s;
   if (!zi->image_->zoned().has_value() || zi->image_->zoned()->zoned != 1)
     return Status::InvalidArgument(path + ": not a zoned image (no host-managed zoned extension)");

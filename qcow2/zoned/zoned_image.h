@@ -56,8 +56,9 @@ class ZonedImage {
   // Same, but the file is opened read-only and never written: every operation
   // that would change a write pointer or data returns kMediaError
   // (last_error() says why). Reads, reports, counts and Inject work.
+  // force_share: QEMU's -U, inspect an image another process may be writing.
   static Status OpenReadOnly(Env* env, const std::string& path, const ZoneParams& params,
-                             std::unique_ptr<ZonedImage>* out);
+                             std::unique_ptr<ZonedImage>* out, bool force_share = false);
 
   const DeviceConfig& config() const { return config_; }
   const ZonedExtension& extension() const { return extension_; }
@@ -106,7 +107,7 @@ class ZonedImage {
  private:
   ZonedImage() = default;
   static Status OpenImpl(Env* env, const std::string& path, const ZoneParams& params,
-                         bool read_only, std::unique_ptr<ZonedImage>* out);
+                         bool read_only, bool force_share, std::unique_ptr<ZonedImage>* out);
   Status Recover();
 
   enum class OpenReason { kWrite, kExplicitOpen, kFinish };

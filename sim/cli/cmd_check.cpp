@@ -24,6 +24,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: zonesim check IMAGE... [--json] [--strict] [--repair] [--expect-layout L]\n"
+    "usage: zonesim check IMAGE... [--json] [--strict] [--repair] [-U|--force-share]\n"
     "                     [--conformance [--seeds N] [--ops N] [--script FILE]...]\n"
     "                     [--written-by SCRIPT [--profile zns|zbc|linux]]\n"
     "\n"
@@ -46,6 +47,8 @@ constexpr const char* kUsage =
     "                 v11, v12; qcow2/README.md): any other is an error\n"
     "                 (zoned.layout_unexpected), and it decides a 48-byte extension\n"
     "                 that reads consistently both as v5 and as v11\n"
+    "  -U, --force-share  check an image another process holds (QEMU's -U; without\n"
+    "                 it a locked image is refused, exit 1)\n"
     "  --conformance  also run the conformance suite on each image's geometry: fresh\n"
     "                 images of that geometry driven in lockstep with the reference\n"
     "                 model for every profile (zns, zbc, linux), seeded campaigns and\n"
@@ -183,6 +186,8 @@ int RunCheckCommand(const CommandArgs& args) {
         std::fprintf(stderr, "zonesim check: unknown --expect-layout '%s' (v5, v9, v11 or v12)\n", v.c_str());
         return kExitUsage;
       }
+    } else if (a == "-U" || a == "--force-share") {
+      options.force_share = true;
     } else if (a == "--conformance") {
       conformance = true;
     } else if (a == "--seeds" || a == "--ops") {

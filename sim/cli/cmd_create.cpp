@@ -7,6 +7,7 @@
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -85,9 +86,20 @@ struct ParsedOptions {
   bool zoned = true;  // zonesim creates zoned images unless zone.mode=none
   std::string cluster_size;
   bool max_append_given = false;
+  bool zone_size_given = false;  // the default (256M) may exceed a small image: one short zone
 };
 
+// One name per option whatever the spelling, to refuse an option given twice
+// (qemu-img would silently keep the last one).
+std::string CanonicalKey(const std::string& key) {
+  if (key == "zone.size" || key == "zone.capacity") return "zone_" + key.substr(5);
+  if (key == "zone_model" || key == "zoned") return "zone.mode";
+  if (key.rfind("zone.", 0) == 0 && key != "zone.mode") return key.substr(5);
+  return key;
+}
+
 Status SortOptions(const std::vector<std::string>& lists, ParsedOptions* out) {
+  std::map<std::string, std::string> seen;  // canonical key -> the item that set it
   for (const std::string& list : lists) {
     size_t start = 0;
     while (start <= list.size()) {
@@ -100,6 +112,9 @@ Status SortOptions(const std::vector<std::string>& lists, ParsedOptions* out) {
       if (eq == std::string::npos)
         return Status::InvalidArgument("option '" + item + "' is not key=value");
       std::string key = Trim(item.substr(0, eq)), value = Trim(item.substr(eq + 1));
+      auto [it, fresh] = seen.emplace(CanonicalKey(key), item);
+      if (!fresh) return Status::InvalidArgument("'" + it->second + "' and '" + item + "' set the same option");
+      if (it->first == "zone_size") out->zone_size_given = true;
       if (key == "size") {
         out->size_given = true;
         out->geometry.push_back(item);
@@ -253,6 +268,10 @@ int RunCreateCommand(const CommandArgs& args) {
     return UsageError("size= is required (e.g. -o size=768M)");
   }
 
+  if (opts.zoned && opts.zone_size_given && config.zone_size > config.size) {
+    return UsageError("zone size " + std::to_string(config.zone_size) + " is larger than the device size " +
+                      std::to_string(config.size));
+  }
   if (opts.zoned) {
     s = config.Validate();
     if (s.ok()) s = ValidateForImage(config, layout);

@@ -1,4 +1,5 @@
 // zonesim fuzz: a deterministic lockstep campaign, model vs a zoned qcow2 image.
+#include <charconv>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -151,6 +152,7 @@ std::string JunitReport(const CampaignOptions& o, const CampaignResult& r, uint6
 
 int RunFuzzCommand(const CommandArgs& args) {
   uint64_t seed = 1, ops = 100000;
+  std::string ops_text = "100000";
   std::string profile_name = "linux", config_spec, image, junit, replay_file;
   double power_cycle_rate = 0.002, fault_rate = 0.0005;
   uint32_t cluster_size = 65536;
@@ -166,7 +168,7 @@ int RunFuzzCommand(const CommandArgs& args) {
       "input error.\n\noptions");
   desc.add_options()("help,h", "show this help")(
       "seed", po::value<uint64_t>(&seed)->default_value(1), "workload seed")(
-      "ops", po::value<uint64_t>(&ops)->default_value(100000), "number of operations")(
+      "ops", po::value<std::string>(&ops_text)->default_value("100000"), "number of operations")(
       "profile", po::value<std::string>(&profile_name)->default_value("linux"),
       "zns|zbc|linux: semantics preset (and the default device's shape)")(
       "config", po::value<std::string>(&config_spec),
@@ -201,6 +203,13 @@ int RunFuzzCommand(const CommandArgs& args) {
   if (vm.count("help")) {
     std::cout << desc << "\n";
     return 0;
+  }
+  // Read as text: the option parser would take "-5" as 2^64 - 5 operations.
+  const auto [end, ec] = std::from_chars(ops_text.data(), ops_text.data() + ops_text.size(), ops);
+  if (ec != std::errc() || end != ops_text.data() + ops_text.size()) {
+    std::fprintf(stderr, "zonesim fuzz: --ops '%s' is not a number of operations (0 .. 2^64-1)\n",
+                 ops_text.c_str());
+    return kExitUsage;
   }
   auto profile = profile_from_string(profile_name);
   if (!profile) {

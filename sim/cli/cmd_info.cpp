@@ -23,11 +23,12 @@ namespace zonesim {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: zonesim info IMAGE [--json]\n"
+    "usage: zonesim info IMAGE [--json] [-U|--force-share]\n"
     "\n"
     "Describes a qcow2 image: virtual size, cluster size, the zoned extension\n"
     "(layout revision, zone geometry, limits, write-pointer table) and the number\n"
-    "of zones in each condition after open-to-closed recovery. Read-only.\n";
+    "of zones in each condition after open-to-closed recovery. Read-only; refused\n"
+    "while another process writes the image unless -U (QEMU's force-share) is given.\n";
 
 // Conditions a recovered image can show, in report order.
 constexpr ZoneCondition kShown[] = {ZoneCondition::kNotWp, ZoneCondition::kEmpty,
@@ -40,6 +41,7 @@ std::string Limit(uint32_t v) { return v == 0 ? "0 (no limit)" : std::to_string(
 int RunInfoCommand(const CommandArgs& args) {
   std::string path;
   bool json = false;
+  bool force_share = false;
   for (const std::string& a : args) {
     if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
@@ -47,6 +49,8 @@ int RunInfoCommand(const CommandArgs& args) {
     }
     if (a == "--json") {
       json = true;
+    } else if (a == "-U" || a == "--force-share") {
+      force_share = true;
     } else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "zonesim info: unknown option '%s'\n", a.c_str());
       return 2;
@@ -69,7 +73,7 @@ int RunInfoCommand(const CommandArgs& args) {
   std::vector<std::string> warnings;  // the image's, then recovery's
   {
     std::unique_ptr<Qcow2Image> image;
-    Status s = Qcow2Image::Open(env, path, /*read_only=*/true, &image);
+    Status s = Qcow2Image::Open(env, path, /*read_only=*/true, &image, force_share);
     if (!s.ok()) {
       std::fprintf(stderr, "zonesim info: %s\n", s.message().c_str());
       return 1;
@@ -87,7 +91,7 @@ int RunInfoCommand(const CommandArgs& args) {
     // support off so an odd max_append_bytes cannot stop the description.
     ZoneParams params = profile_params(Profile::kLinux);
     params.zone_append_supported = false;
-    Status s = ZonedImage::OpenReadOnly(env, path, params, &zi);
+    Status s = ZonedImage::OpenReadOnly(env, path, params, &zi, force_share);
     if (!s.ok()) {
       std::fprintf(stderr, "zonesim info: %s\n", s.message().c_str());
       return 1;

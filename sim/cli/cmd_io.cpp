@@ -8,6 +8,8 @@
 // a `qemu-io> ` prompt, as qemu-io does from a pipe: so `zonesim io` can serve
 // as the external implementation of `zonesim fuzz --qemu-io` (its own peer),
 // and a long script needs no memory per line.
+#include <unistd.h>
+
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -37,7 +39,7 @@ namespace po = boost::program_options;
 constexpr size_t kMaxLine = 4096;
 
 constexpr const char* kIoHelp = R"HELP(usage: zonesim io --model SPEC [-c CMD]... [--coverage-out FILE]
-       zonesim io IMAGE [--profile zns|zbc|linux] [--config PARAMS] [-c CMD]...
+       zonesim io IMAGE [-r [-U]] [--profile zns|zbc|linux] [--config PARAMS] [-c CMD]...
 
 Runs qemu-io's zone commands on the reference model or on a zoned qcow2 image
 and prints what qemu-io prints. Commands come from -c, in order, or from
@@ -79,10 +81,27 @@ any behaviour parameter by name. For an IMAGE the geometry comes from the image;
 --profile picks the behaviour preset (default linux) and --config overrides
 single behaviour parameters ("implicit_close=lowest_index,full_wp=zone_end").
 
+The image is locked as QEMU locks it: while zonesim io writes it, qemu-io and
+other zonesim commands are refused ("image is locked by another process"), and
+the other way round. -r opens it read-only (writes fail, the file is never
+changed; other readers may share it); -U (with -r) inspects an image another
+process holds. A script of only reads and zone reports on a file you cannot
+write is run read-only without -r.
+
 Exit status: 0 every command succeeded; 1 a command failed (a device error or a
 read whose data did not match -P/-S), as qemu-io -c; 2 bad options, a malformed
-command, or a device that could not be opened.
+command, or a device that could not be opened. If the image cannot be closed
+cleanly (its write pointers persisted), the exit status is 1 whatever the
+commands did, and the error names the call, the file and the cause.
 )HELP";
+
+// Whether a script only looks (reads, zone reports): such a script on a file
+// the user cannot write runs read-only instead of failing to open it.
+bool OnlyReads(const std::vector<Operation>& ops) {
+  for (const Operation& op : ops)
+    if (op.kind != OpKind::kRead && op.kind != OpKind::kReport) return false;
+  return true;
+}
 
 int usage_error(const std::string& msg) {
   std::cerr << "zonesim io: " << msg << "\n";
@@ -139,6 +158,8 @@ int RunIoCommand(const CommandArgs& args) {
       ("model", po::value<std::string>(), "run on the reference model with this device SPEC")
       ("profile", po::value<std::string>(), "IMAGE only: behaviour preset zns|zbc|linux (default linux)")
       ("config", po::value<std::string>(), "IMAGE only: behaviour parameters key=value,...")
+      ("read-only,r", "IMAGE only: open it read-only (never written; writes fail)")
+      ("force-share,U", "IMAGE only, with -r: inspect an image another process has locked")
       ("cmd,c", po::value<std::vector<std::string>>(), "a command to run (repeatable)")
       ("coverage-out", po::value<std::string>(),
        "--model only: write the model's edge coverage (one edge a line) to FILE");
@@ -169,6 +190,10 @@ int RunIoCommand(const CommandArgs& args) {
     return usage_error("give either --model SPEC or an IMAGE (try 'zonesim io --help')");
   if (model && (vm.count("profile") || vm.count("config")))
     return usage_error("--profile and --config apply to an IMAGE; put parameters in the --model SPEC");
+  if (model && (vm.count("read-only") || vm.count("force-share")))
+    return usage_error("-r and -U apply to an IMAGE");
+  if (vm.count("force-share") && !vm.count("read-only"))
+    return usage_error("-U (--force-share) needs -r: a writer must hold the lock");
   if (!model && vm.count("coverage-out"))
     return usage_error("--coverage-out needs --model (only the model records edge coverage)");
 
@@ -211,8 +236,14 @@ int RunIoCommand(const CommandArgs& args) {
       if (config.params.profile != profile)
         return usage_error("--config: use --profile to choose the profile");
     }
+    ImageOpenMode mode;
+    // Only -c scripts are known before the image opens; a session from
+    // standard input may write at any line.
+    mode.read_only = vm.count("read-only") > 0 ||
+                     (vm.count("cmd") && OnlyReads(ops) && ::access(images[0].c_str(), W_OK) != 0);
+    mode.force_share = vm.count("force-share") > 0;
     Status s;
-    device = OpenImageDevice(Env::Default(), images[0], config.params, &s);
+    device = OpenImageDevice(Env::Default(), images[0], config.params, &s, mode);
     if (!device) return usage_error(images[0] + ": " + s.ToString());
   }
 
@@ -221,9 +252,14 @@ int RunIoCommand(const CommandArgs& args) {
     status = RunOperations(device.get(), ops, std::cout);
   } else {
     status = RunStdinSession(device.get());
-    if (status == 2) return 2;
   }
   std::cout.flush();
+  // The write pointers reach the image here: its result decides the exit status.
+  Status closed = device->Close();
+  if (!closed.ok()) {
+    std::cerr << "zonesim io: closing the device failed: " << closed.message() << "\n";
+    if (status != 2) status = 1;
+  }
 
   if (vm.count("coverage-out")) {
     const std::string path = vm["coverage-out"].as<std::string>();

@@ -33,6 +33,8 @@ class ModelDevice : public Device {
   // The model cannot fail to restart.
   Status PowerCycle() override;
   ZoneStatus Inject(ZoneFault fault, uint64_t zone_start) override;
+  // Nothing to persist or release: memory only.
+  Status Close() override { return Status::Ok(); }
 
   // The model itself: its edge coverage, implicit-close choices, inspection.
   ZoneModel& model() { return model_; }

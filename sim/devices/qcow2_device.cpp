@@ -21,8 +21,8 @@ namespace {
 
 class Qcow2Device final : public Device {
  public:
-  Qcow2Device(Env* env, std::string path, ZoneParams params, std::unique_ptr<ZonedImage> image)
-      : env_(env), path_(std::move(path)), params_(params), image_(std::move(image)) {}
+  Qcow2Device(Env* env, std::string path, ZoneParams params, ImageOpenMode mode, std::unique_ptr<ZonedImage> image)
+      : env_(env), path_(std::move(path)), params_(params), mode_(mode), image_(std::move(image)) {}
 
   const DeviceConfig& config() const override { return image_->config(); }
   std::string name() const override { return "qcow2:" + path_; }
@@ -55,13 +55,23 @@ class Qcow2Device final : public Device {
   }
 
   Status PowerCycle() override;
+  Status host_error() const override { return image_->last_error(); }
+  Status Close() override { return image_->Close(); }
 
  private:
   Env* env_;
   std::string path_;
   ZoneParams params_;
+  ImageOpenMode mode_;
   std::unique_ptr<ZonedImage> image_;
 };
+
+Status OpenZoned(Env* env, const std::string& path, const ZoneParams& params, ImageOpenMode mode,
+                 std::unique_ptr<ZonedImage>* out) {
+  if (mode.read_only) return ZonedImage::OpenReadOnly(env, path, params, out, mode.force_share);
+  if (mode.force_share) return Status::InvalidArgument(path + ": force-share (-U) needs a read-only open");
+  return ZonedImage::Open(env, path, params, out);
+}
 
 Status Qcow2Device::PowerCycle() {
   // What the zones were before: RO/OFF must come back, and `keep` restores
@@ -74,7 +84,7 @@ Status Qcow2Device::PowerCycle() {
   Status s = image_->Close();
   if (!s.ok()) return s;
   std::unique_ptr<ZonedImage> reopened;
-  s = ZonedImage::Open(env_, path_, params_, &reopened);
+  s = OpenZoned(env_, path_, params_, mode_, &reopened);
   if (!s.ok()) return s;
   image_ = std::move(reopened);
 
@@ -134,12 +144,12 @@ Status Qcow2Device::PowerCycle() {
 }  // namespace
 
 std::unique_ptr<Device> OpenImageDevice(Env* env, const std::string& path, const ZoneParams& params,
-                                        Status* status) {
+                                        Status* status, ImageOpenMode mode) {
   std::unique_ptr<ZonedImage> image;
-  Status s = ZonedImage::Open(env, path, params, &image);
+  Status s = OpenZoned(env, path, params, mode, &image);
   if (status != nullptr) *status = s;
   if (!s.ok()) return nullptr;
-  return std::make_unique<Qcow2Device>(env, path, params, std::move(image));
+  return std::make_unique<Qcow2Device>(env, path, params, mode, std::move(image));
 }
 
 }  // namespace zonesim

@@ -15,9 +15,18 @@
 
 namespace zonesim {
 
+// How to open the image: read-only devices fail every write with
+// kMediaError ("image is opened read-only") and never change the file;
+// force_share (read-only only) is QEMU's -U: inspect an image another process
+// holds.
+struct ImageOpenMode {
+  bool read_only = false;
+  bool force_share = false;
+};
+
 // Opens an existing zoned image with the given behaviour parameters (the
 // geometry comes from the image). Returns nullptr and sets *status on error.
 std::unique_ptr<Device> OpenImageDevice(Env* env, const std::string& path, const ZoneParams& params,
-                                        Status* status);
+                                        Status* status, ImageOpenMode mode = {});
 
 }  // namespace zonesim

@@ -79,9 +79,11 @@ OpOutcome ApplyOperation(Device& device, const Operation& in, const ApplyLimits&
       out.status = device.Inject(ZoneFault::kOffline, op.offset);
       break;
   }
-  if (!out.ok() && out.device_error.empty()) {
-    Status h = device.host_error();
-    if (!h.ok()) out.device_error = h.ToString();
+  // A media error may stand for a failure of the device's host: carry its
+  // cause (call, path, offset, errno text) to whoever prints the outcome.
+  if (out.status == ZoneStatus::kMediaError && out.device_error.empty()) {
+    Status host = device.host_error();
+    if (!host.ok()) out.device_error = host.message();
   }
   return out;
 }

@@ -96,8 +96,11 @@ Status RunCampaign(const CampaignOptions& options, CampaignResult* result) {
   }
   checker.Finish();
   Status closed = device->Close();
-  if (!closed.ok()) result->close_error = closed.ToString();
   device.reset();
+  // An external implementation that fails to quit is a finding; zonesim's own
+  // image that cannot be persisted is a failed campaign.
+  if (!closed.ok() && !options.dut.external()) return closed;
+  if (!closed.ok()) result->close_error = closed.ToString();
   if (options.image_check && closed.ok()) result->image_findings = options.image_check(path);
 
   result->ops_run = checker.steps();

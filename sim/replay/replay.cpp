@@ -380,8 +380,12 @@ Status RunReplay(const ReplayOptions& o, ReplayResult* result) {
     s = replayer.Run(reader.get(), stage, survey.io_events);
     if (!s.ok()) return s;
   }
-  if (Status closed = device->Close(); !closed.ok()) r.close_error = closed.ToString();
-  device.reset();  // before its directory goes
+  s = device->Close();  // before its directory goes
+  device.reset();
+  // An external implementation that fails to quit is a finding; zonesim's own
+  // image that cannot be persisted is a failed replay.
+  if (!s.ok() && !o.dut.external()) return s;
+  if (!s.ok()) r.close_error = s.ToString();
   if (r.size_capped)
     r.warnings.push_back("the trace addresses more than " + std::to_string(kMaxAutoZones) +
                          " zones: the device sized for it stops there and later zones are "

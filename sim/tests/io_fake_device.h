@@ -53,6 +53,8 @@ class FakeDevice : public Device {
     return s;
   }
   ZoneCounts Counts() override { return {}; }
+  Status Close() override { return Status::Ok(); }
+  Status host_error() const override { return host_status; }
   Status PowerCycle() override {
     Call("powercycle");
     return power_status;
@@ -73,6 +75,7 @@ class FakeDevice : public Device {
   uint64_t append_at = 0;
   std::vector<ZoneReportEntry> report;
   Status power_status;
+  Status host_status;  // what host_error() answers (after a kMediaError)
 
  private:
   ZoneStatus Call(const std::string& text) {

@@ -108,27 +108,18 @@ TEST_CASE("a trace that does not exist: NotFound naming the file, on MemEnv and 
   CHECK(s.message() == t.File("missing.script") + ": cannot open: No such file or directory");
 }
 
-TEST_CASE("the POSIX Env reads a trace from a pipe front to back") {
-  // A pipe cannot be read at an offset (pread fails with ESPIPE): this is
-  // `zonesim replay <(zcat trace.gz)`. The whole script fits the pipe's
-  // buffer, so it is written before it is read and nothing blocks.
-  std::string text;
-  for (int i = 0; i < 1500; ++i) text += "write -P 0x11 " + std::to_string(i * 4096) + " 4096\n";
-  REQUIRE(text.size() < 65536);
+TEST_CASE("a trace that is a pipe is refused at once, never waited for") {
+  // A replay reads its trace twice (survey, then replay): a pipe would be
+  // empty the second time, and opening a FIFO blocks until a writer comes.
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
-  REQUIRE(::write(fds[1], text.data(), text.size()) == static_cast<ssize_t>(text.size()));
-  ::close(fds[1]);
   const std::string path = "/dev/fd/" + std::to_string(fds[0]);
   std::unique_ptr<ScriptTraceReader> r;
-  Status s = ScriptTraceReader::Open(path, 4096, &r);  // smaller than the script: refills
-  std::vector<OwnedEvent> got;
-  if (s.ok()) s = ReadAllEvents(r.get(), &got);
-  r.reset();
+  Status s = ScriptTraceReader::Open(path, 4096, &r);
   ::close(fds[0]);
-  REQUIRE_MESSAGE(s.ok(), s.ToString());
-  REQUIRE(got.size() == 1500);
-  CHECK(got[1499].ev.op.offset == 1499u * 4096);
+  ::close(fds[1]);
+  CHECK_FALSE(s.ok());
+  CHECK(s.message().find("not a regular file") != std::string::npos);
 }
 
 }  // namespace
