@@ -274,7 +274,11 @@ class PosixEnv final : public Env {
     do {
       fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     } while (fd < 0 && errno == EINTR);
-    if (fd < 0) return PosixError(path, "cannot open", errno);
+    if (fd < 0) {
+      const int err = errno;
+      std::string msg = path + ": cannot open: " + ErrnoText(err);  // as every trace error names its file first
+      return err == ENOENT ? Status::NotFound(msg) : Status::IoError(msg);
+    }
     *out = std::make_unique<PosixSequentialFile>(path, fd);
     return Status::Ok();
   }

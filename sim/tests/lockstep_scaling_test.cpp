@@ -46,6 +46,7 @@ class FinishNeighbourDevice final : public Device {
   ZoneCounts Counts() override { return inner_.Counts(); }
   Status PowerCycle() override { return inner_.PowerCycle(); }
   ZoneStatus Inject(ZoneFault f, uint64_t z) override { return inner_.Inject(f, z); }
+  Status Close() override { return inner_.Close(); }
 
  private:
   ModelDevice inner_;
