@@ -88,6 +88,23 @@ TEST_CASE("campaign: failed and missing shards are named, never skipped") {
   CHECK(RunZonesim({"campaign", "merge", part}).status == 0);
 }
 
+TEST_CASE("campaign: a shard run by a deliberately broken build is a finding in the merge") {
+  TestDir d;
+  const std::string mutant = BinaryDir() + "/sim/zonesim-mutant-forget_closed_active";
+  REQUIRE(std::filesystem::exists(mutant));
+  ZonesimRun plan = RunZonesim({"campaign", "plan", "--seeds", "1..2", "--profiles", "linux", "--ops", "3000",
+                                "--zonesim", mutant, "-o", d.File("m")});
+  INFO(plan.err);
+  REQUIRE(plan.status == 0);
+  CHECK(RunZonesim({"campaign", "run", d.File("m"), "--jobs", "2"}).status == 1);
+  ZonesimRun r = RunZonesim({"campaign", "merge", d.File("m")});
+  CHECK(r.status == 1);
+  CHECK(r.out.find("2 shards: 2 done, 0 failed, 0 missing") != std::string::npos);
+  CHECK(r.out.find("finding 1: open/active counts differ") != std::string::npos);
+  CHECK(r.out.find("found by 1 shard(s): 0 (seed 1)") != std::string::npos);
+  CHECK(r.out.find("verdict: divergence") != std::string::npos);
+}
+
 TEST_CASE("campaign plan: the plan and the sbatch script") {
   TestDir d;
   const std::string dir = Plan(d, "p", {"--", "--cluster-size", "4096"});
