@@ -127,6 +127,27 @@ Status DetectTraceFormat(const std::string& path, TraceFormat* out) {
                             "iolog (first line), not blkparse text and not a zonesim script");
 }
 
+std::vector<std::string> PartialCaptureWarnings(const std::vector<std::string>& paths) {
+  std::vector<std::string> warnings;
+  std::vector<std::string> seen_prefixes;
+  for (const std::string& p : paths) {
+    if (CpuFromBlktraceName(fs::path(p).filename().string()) < 0) continue;
+    const std::string prefix = p.substr(0, p.rfind(".blktrace."));
+    if (std::find(seen_prefixes.begin(), seen_prefixes.end(), prefix) != seen_prefixes.end()) continue;
+    seen_prefixes.push_back(prefix);
+    std::vector<BlktraceInput> all;
+    if (!ExpandBlktracePrefix(prefix, &all).ok()) continue;
+    size_t given = 0;
+    for (const BlktraceInput& f : all)
+      if (std::find(paths.begin(), paths.end(), f.path) != paths.end()) ++given;
+    if (given < all.size())
+      warnings.push_back(prefix + ".blktrace.*: " + std::to_string(given) + " of " + std::to_string(all.size()) +
+                         " per-CPU files given, so only those CPUs' records are read; give the prefix '" +
+                         prefix + "' to read them all");
+  }
+  return warnings;
+}
+
 Status OpenTrace(const std::vector<std::string>& paths, const TraceOpenOptions& options,
                  std::unique_ptr<TraceReader>* out) {
   if (paths.empty()) return Status::InvalidArgument("no trace files given");

@@ -43,4 +43,9 @@ int CpuFromBlktraceName(const std::string& path);
 // ".blktrace." is accepted), sorted by N; NotFound if there is none.
 Status ExpandBlktracePrefix(const std::string& prefix, std::vector<BlktraceInput>* out);
 
+// Warnings for a capture given in part: NAME.blktrace.0 named alone while
+// NAME.blktrace.1 ... lie next to it reads one CPU of several. One warning per
+// such capture, naming the prefix that reads them all; none otherwise.
+std::vector<std::string> PartialCaptureWarnings(const std::vector<std::string>& paths);
+
 }  // namespace zonesim

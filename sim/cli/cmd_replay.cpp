@@ -194,6 +194,9 @@ int RunReplayCommand(const CommandArgs& args) {
     return kExitConforming;
   }
   if (traces.empty()) return Usage("missing TRACE (try 'zonesim replay --help')");
+  // Said at once on stderr, where a user watching the run sees it, and kept
+  // with the report's warnings.
+  for (const std::string& w : PartialCaptureWarnings(traces)) std::fprintf(stderr, "zonesim replay: warning: %s\n", w.c_str());
   if (Status s = ResolveDutOptions(dut_options, &o.dut, &o.errno_vocabulary); !s.ok()) return Usage(s.message());
   o.traces = traces;
   if (!TraceFormatFromString(format_name, &o.format))

@@ -1,4 +1,5 @@
 #include "sim/replay/replay.h"
+#include "sim/replay/timestamp_span.h"
 
 #include <algorithm>
 #include <memory>
@@ -92,7 +93,7 @@ class Replayer {
   std::vector<uint64_t> power_at_;
   size_t next_power_ = 0;
   bool have_time_ = false;
-  uint64_t first_ns_ = 0, last_ns_ = 0;
+  TimestampSpan times_;
 };
 
 Status Replayer::WriteOutputs(const Operation& op) {
@@ -217,10 +218,8 @@ Status Replayer::Run(TraceReader* reader, IoStage stage, uint64_t total) {
     ++event_no;
     ++r_->io_event_kinds[std::string(to_string(ev.op.kind))];
     if (ev.has_timestamp) {
-      if (!have_time_) first_ns_ = last_ns_ = ev.timestamp_ns;
       have_time_ = true;
-      first_ns_ = std::min(first_ns_, ev.timestamp_ns);
-      last_ns_ = std::max(last_ns_, ev.timestamp_ns);
+      times_.Add(ev.timestamp_ns);
     }
     bool go_on = Handle(mapper_.Map(ev.op), ev, event_no);
     if (go_on) {
@@ -256,10 +255,12 @@ void Replayer::Finish(TraceReader* reader, const ReplaySelector& selector) {
   r.skipped_other_stage = selector.other_stage();
   r.skipped_other_device = selector.other_device();
   r.skipped_actions = selector.skipped_actions();
+  for (const std::string& w : PartialCaptureWarnings(o_.traces)) r.warnings.push_back(w);
   for (const std::string& w : reader->warnings().list()) r.warnings.push_back(w);
   r.warnings_dropped = reader->warnings().dropped();
   r.has_timestamps = have_time_;
-  r.duration_ns = have_time_ ? last_ns_ - first_ns_ : 0;
+  r.duration_ns = have_time_ ? times_.duration_ns() : 0;
+  if (std::string w = times_.Warning(); !w.empty()) r.warnings.push_back(w);
 
   checker_.Finish();  // the complete comparison at the end
   r.ops_run = checker_.steps();
