@@ -107,7 +107,7 @@ TEST_CASE("zonesim io as the implementation under test: every profile conforms, 
     CAPTURE(to_string(p));
     CampaignOptions o;
     o.config = DefaultFuzzDevice(p);
-    o.ops = 800;
+    o.ops = 500;
     o.workload.seed = 3;
     o.workload.power_cycle_rate = 0.01;
     o.dut.qemu_io.command = {zonesim, "io", "--profile", std::string(to_string(p))};
@@ -115,7 +115,7 @@ TEST_CASE("zonesim io as the implementation under test: every profile conforms, 
     CampaignResult r = Campaign(o);
     INFO(r.divergence_text);
     CHECK_FALSE(r.divergence.has_value());
-    CHECK(r.ops_run == 800);
+    CHECK(r.ops_run == 500);
     CHECK(r.close_error == "");
     CHECK(r.image_findings == "");
     // The workload spoke qemu-io's dialect only.

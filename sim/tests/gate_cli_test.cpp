@@ -17,7 +17,7 @@ using testing::RunZonesim;
 
 TEST_CASE("gate: zonesim io as the implementation conforms on the whole matrix (JSON)") {
   const std::string z = testing::ZonesimBinary();
-  testing::ZonesimRun r = RunZonesim({"gate", "--qemu-io", z + " io --profile {profile}", "--ops", "120", "--json"});
+  testing::ZonesimRun r = RunZonesim({"gate", "--qemu-io", z + " io --profile {profile}", "--ops", "60", "--json"});
   INFO(r.err);
   INFO(r.out.substr(0, 2000));
   CHECK(r.status == 0);
