@@ -342,6 +342,11 @@ void ZonedExtensionRules(const ZonedExtension& z, const std::vector<uint8_t>& ra
   }
   if (z.zone_capacity == 0) {
     if (!sink(Broken("zoned.zone_capacity", layout + "zone_capacity is 0", {{"zone_capacity", 0}}))) return;
+  } else if (z.zone_capacity % 512 != 0) {
+    if (!sink(Broken("zoned.zone_capacity",
+                     layout + "zone_capacity " + N(z.zone_capacity) + " is not a multiple of 512 (whole sectors)",
+                     {{"zone_capacity", z.zone_capacity}})))
+      return;
   } else if (size_ok && z.zone_capacity > z.zone_size) {
     if (!sink(Broken("zoned.zone_capacity",
                      layout + "zone_capacity " + N(z.zone_capacity) + " exceeds zone_size " + N(z.zone_size),
@@ -497,10 +502,12 @@ void WritePointerRules(const ZonedExtension& z, uint64_t virtual_size, uint64_t 
                 {{"zone", zone}, {"write_pointer", wp}, {"zone_start", start}, {"zone_end", start + len}}));
     return;
   }
-  if (IsPostV10Layout(z.layout) && wp % 512 != 0 && wp != start + len) {
+  // Every revision: a write pointer between sectors makes the next zone append
+  // land off a sector boundary (the layouts after v10 also say so in their opener).
+  if (wp % 512 != 0 && wp != start + len) {
     if (!sink(Broken("zoned.wp_unaligned",
                      "zonedmeta: write pointer of zone " + N(zone) + " is " + N(wp) +
-                         ", not a multiple of 512 (the layouts after v10 validate sector alignment)",
+                         ", not a multiple of 512",
                      {{"zone", zone}, {"write_pointer", wp}})))
       return;
   }

@@ -303,12 +303,18 @@ TEST_CASE("each revision's rules: power-of-two zone size, the 2^20 zone cap, ali
     Status s = qcow2::PrepareZonedOptions((4ull << 30) + 4096, &z);
     CHECK(s.ok() == (layout == ZonedLayout::kLatest));
   }
-  // An unaligned write pointer: an error only after v10.
+  // An unaligned write pointer: an error in every revision.
   for (ZonedLayout layout : {ZonedLayout::kLatest, ZonedLayout::kV11}) {
     Bytes u = ZonedImageBytes(layout);
     const uint64_t t = TableOffset(u);
     qcow2::StoreWritePointerEntry(u.data() + t + 5 * 8, (5u << 20) + 100, layout);
-    CHECK(Check(u).has("zoned.wp_unaligned") == (layout == ZonedLayout::kV11));
+    CHECK(Check(u).has("zoned.wp_unaligned"));
+    CHECK(Check(u).exit_code() == 2);
+    // The zone layer refuses it rather than land appends off a sector.
+    MemEnv env;
+    env.SetContents("u", u);
+    std::unique_ptr<ZonedImage> zi;
+    CHECK_FALSE(ZonedImage::Open(&env, "u", profile_params(Profile::kLinux), &zi).ok());
   }
 }
 
