@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "zoned/crash_spec.h"
 #include "zoned/device_config.h"
 #include "zoned/payload.h"
 #include "zoned/zone_report.h"
@@ -38,6 +39,14 @@ class Device {
   // Power loss and restart. An error here is a failure of the device's host
   // (e.g. the image could not be reopened), not a zone status.
   virtual Status PowerCycle() = 0;
+  // Power loss (issue 15): a power cycle in which what the device had not made
+  // durable may be lost, as `crash` picks (zoned/crash_spec.h). A device that
+  // cannot lose anything may keep it all: that is one of the states the model
+  // allows after a power loss, so the default is a clean power cycle.
+  virtual Status PowerLoss(const CrashSpec& crash) {
+    (void)crash;
+    return PowerCycle();
+  }
   // Device-internal events; kNotSupported where the device cannot simulate them.
   virtual ZoneStatus Inject(ZoneFault fault, uint64_t zone_start) = 0;
 

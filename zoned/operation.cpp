@@ -15,7 +15,7 @@ struct OpKindNames {
 };
 
 // In OpKind order: the index is the enum value (checked below).
-constexpr std::array<OpKindNames, 14> kNames = {{
+constexpr std::array<OpKindNames, 15> kNames = {{
     {OpKind::kRead, "read", "read"},
     {OpKind::kWrite, "write", "write"},
     {OpKind::kAppend, "append", "zone append"},
@@ -30,6 +30,7 @@ constexpr std::array<OpKindNames, 14> kNames = {{
     {OpKind::kPowerCycle, "powercycle", "powercycle"},
     {OpKind::kInjectReadOnly, "inject_readonly", "inject"},
     {OpKind::kInjectOffline, "inject_offline", "inject"},
+    {OpKind::kPowerLoss, "powerloss", "powerloss"},
 }};
 
 constexpr bool TableInEnumOrder() {
@@ -38,7 +39,7 @@ constexpr bool TableInEnumOrder() {
   return true;
 }
 static_assert(TableInEnumOrder(), "kNames must list every OpKind in enum order");
-static_assert(static_cast<size_t>(OpKind::kInjectOffline) + 1 == kNames.size(),
+static_assert(static_cast<size_t>(OpKind::kPowerLoss) + 1 == kNames.size(),
               "a new OpKind needs its names here");
 
 const OpKindNames* Find(OpKind k) {

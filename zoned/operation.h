@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "zoned/crash_spec.h"
 #include "zoned/payload.h"
 #include "zoned/zone_types.h"
 
@@ -29,6 +30,7 @@ enum class OpKind : uint8_t {
   kPowerCycle,
   kInjectReadOnly,
   kInjectOffline,
+  kPowerLoss,  // a power cycle that may lose what was not durable: `crash` says what survives
 };
 
 struct Operation {
@@ -40,6 +42,7 @@ struct Operation {
   bool print_sector = false;  // zap -p: print the append sector
   uint32_t count = 0;         // kReport: number of zones
   bool dump = false;          // read -v: print the data read (qemu-io's dump_buffer)
+  CrashSpec crash;            // kPowerLoss: which crash state the device is left in
 
   bool operator==(const Operation&) const = default;
 };

@@ -20,6 +20,7 @@ enum class Shape : uint8_t {
   kData,          // write/read: OFFSET LEN, with payload options
   kAppend,        // zap: OFFSET LEN [LEN...]
   kInject,        // inject FAULT OFFSET
+  kCrash,         // powerloss [CRASH SPEC] (zoned/crash_spec.h)
 };
 
 struct CommandInfo {
@@ -45,6 +46,8 @@ constexpr CommandInfo kCommands[] = {
     {"flush", "f", OpKind::kFlush, Shape::kNone, "", ""},
     {"discard", "d", OpKind::kDiscard, Shape::kOffsetLen, "", "OFFSET LEN"},
     {"powercycle", "", OpKind::kPowerCycle, Shape::kNone, "", ""},
+    {"powerloss", "", OpKind::kPowerLoss, Shape::kCrash, "",
+     "[keepall | torn 512|4K SEED | reorder SEED | keep I,J,...]"},
     {"inject", "", OpKind::kInjectReadOnly, Shape::kInject, "", "readonly|offline OFFSET"},
 };
 
@@ -259,6 +262,9 @@ Status ParseScriptLine(std::string_view line, std::optional<Operation>* out) {
       }
       break;
     }
+    case Shape::kCrash:
+      s = ParseCrashSpec(args, &op.crash);
+      break;
     case Shape::kInject:
       if (!(s = expect(2)).ok()) break;
       if (args[0] == "readonly" || args[0] == "read_only") {
@@ -356,6 +362,10 @@ std::string FormatScriptLine(const Operation& op) {
       return "inject readonly " + FormatScriptSize(op.offset);
     case OpKind::kInjectOffline:
       return "inject offline " + FormatScriptSize(op.offset);
+    case OpKind::kPowerLoss: {
+      std::string spec = FormatCrashSpec(op.crash);
+      return spec.empty() ? name : name + " " + spec;
+    }
   }
   return "# unknown operation";
 }

@@ -145,7 +145,7 @@ std::string FormatQemuIoReproducer(const DeviceUnderTest& dut, const DeviceConfi
     argv = dut.qemu_io.command;
   };
   for (const Operation& op : ops) {
-    if (op.kind == OpKind::kPowerCycle) {
+    if (op.kind == OpKind::kPowerCycle || op.kind == OpKind::kPowerLoss) {
       flush_process();
       continue;
     }

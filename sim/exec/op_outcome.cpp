@@ -72,6 +72,11 @@ OpOutcome ApplyOperation(Device& device, const Operation& in, const ApplyLimits&
       if (!s.ok()) out.device_error = s.ToString();
       break;
     }
+    case OpKind::kPowerLoss: {
+      Status s = device.PowerLoss(op.crash);
+      if (!s.ok()) out.device_error = s.ToString();
+      break;
+    }
     case OpKind::kInjectReadOnly:
       out.status = device.Inject(ZoneFault::kReadOnly, op.offset);
       break;
@@ -98,6 +103,7 @@ ZoneSpan ZonesTouched(const Operation& in, const DeviceConfig& config) {
   };
   switch (op.kind) {
     case OpKind::kPowerCycle:
+    case OpKind::kPowerLoss:
     case OpKind::kFlush:
       s.all = true;
       return s;

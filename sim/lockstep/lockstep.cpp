@@ -191,6 +191,7 @@ std::vector<uint32_t> LockstepChecker::ZonesToCompare(const Operation& op, bool*
   *all = false;
   switch (op.kind) {
     case OpKind::kPowerCycle:
+    case OpKind::kPowerLoss:
       *all = true;
       return {};
     case OpKind::kFlush:   // changes no zone (counters are always compared)
@@ -265,7 +266,7 @@ bool LockstepChecker::FullCompare(const Operation& op, const OpOutcome& m, const
   last_full_at_ = steps_;
   std::string what = DescribeStateDifference(model_, *device_);
   if (what.empty()) return true;
-  if (op.kind != OpKind::kPowerCycle && full_compare_every_ > 1)
+  if (op.kind != OpKind::kPowerCycle && op.kind != OpKind::kPowerLoss && full_compare_every_ > 1)
     what += "; found by the complete comparison of every zone (every " +
             std::to_string(full_compare_every_) + " operations), the previous one " +
             (previous == 0 ? std::string("was before the first operation")

@@ -17,6 +17,7 @@ bool HasAddress(const Operation& op) {
   switch (op.kind) {
     case OpKind::kFlush:
     case OpKind::kPowerCycle:
+    case OpKind::kPowerLoss:
       return false;
     default:
       return !(is_zone_management(op.kind) && op.length == kZoneRangeAll);
