@@ -28,20 +28,40 @@ std::string Describe(const po::error& e, const std::string& command) {
   return e.what() + try_help;
 }
 
+// A flag that may be given more than once (Boost's bool_switch refuses a
+// repeat), as the hand-written parsers allowed: `-U -U` means -U.
+class RepeatableSwitch : public po::value_semantic {
+ public:
+  explicit RepeatableSwitch(bool* target) : target_(target) {}
+  std::string name() const override { return ""; }
+  unsigned min_tokens() const override { return 0; }
+  unsigned max_tokens() const override { return 0; }
+  bool is_composing() const override { return false; }
+  bool is_required() const override { return false; }
+  void parse(boost::any& value, const std::vector<std::string>&, bool) const override { value = true; }
+  bool apply_default(boost::any&) const override { return false; }
+  void notify(const boost::any& value) const override {
+    if (target_ && !value.empty()) *target_ = true;
+  }
+
+ private:
+  bool* target_;
+};
+
 }  // namespace
 
 CommandLine::CommandLine(std::string command, std::string help, int usage_status)
     : command_(std::move(command)), help_(std::move(help)), usage_status_(usage_status) {
-  options_.add_options()("help,h", "show this help");
+  options_.add_options()("help,h", new RepeatableSwitch(nullptr), "show this help");
 }
 
-void CommandLine::AddJson(bool* json) {
-  Add()("json", po::bool_switch(json), "print the result as one JSON document");
+void CommandLine::AddFlag(const char* name, bool* target, const char* help) {
+  Add()(name, new RepeatableSwitch(target), help);
 }
 
-void CommandLine::AddForceShare(bool* force_share) {
-  Add()("force-share,U", po::bool_switch(force_share), "open an image another process holds (QEMU's -U)");
-}
+void CommandLine::AddJson(bool* json) { AddFlag("json", json, "print the result as one JSON document"); }
+
+void CommandLine::AddForceShare(bool* force_share, const char* help) { AddFlag("force-share,U", force_share, help); }
 
 void CommandLine::AddProfile(std::string* profile, const char* help) { Add()("profile", po::value(profile), help); }
 
@@ -63,7 +83,7 @@ std::optional<int> CommandLine::Parse(const CommandArgs& args) {
       std::cout << help_;
       if (!table_caption_.empty()) {
         po::options_description table(table_caption_);
-        table.add(options_);
+        for (const auto& option : options_.options()) table.add(option);
         std::cout << table << "\n";
       }
       return 0;

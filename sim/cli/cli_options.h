@@ -47,9 +47,13 @@ class CommandLine {
 
   // Adds options: Add()("name,n", boost::program_options::value(&x), "help")...
   boost::program_options::options_description_easy_init Add() { return options_.add_options(); }
+  // A flag ("name" or "name,n"): *target becomes true when given (repeating
+  // it is harmless). Use this rather than bool_switch, which refuses a repeat.
+  void AddFlag(const char* name, bool* target, const char* help);
   // The flags and values several commands share, spelt alike everywhere.
   void AddJson(bool* json);                          // --json
-  void AddForceShare(bool* force_share);             // -U, --force-share
+  void AddForceShare(bool* force_share,              // -U, --force-share
+                     const char* help = "open an image another process holds (QEMU's -U)");
   void AddProfile(std::string* profile, const char* help);  // --profile zns|zbc|linux
   void AddConfig(std::string* spec, const char* help);      // --config SPEC
 
@@ -57,6 +61,10 @@ class CommandLine {
   // order. Without this call a command takes none and a stray word is a
   // usage error naming it.
   void Operands(std::vector<std::string>* out) { operands_ = out; }
+
+  // The options table itself, for helpers that add a group of options to
+  // any command (sim/cli/dut_options.h: AddDutOptions(&cl.options(), ...)).
+  boost::program_options::options_description& options() { return options_; }
 
   // --help prints the help text, then the options table under `caption`
   // (for commands whose help text does not describe every option itself).

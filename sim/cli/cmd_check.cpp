@@ -113,11 +113,11 @@ Parsed<CheckCommandOptions> ParseCheckOptions(const CommandArgs& args) {
   cl.AddJson(&o.json);
   cl.AddForceShare(&o.check.force_share);
   cl.AddProfile(&profile, "the model's behaviour for --written-by");
-  cl.Add()("rules", po::bool_switch(&o.list_rules), "list every finding identifier")(
-      "strict", po::bool_switch(&o.check.strict), "also warn about what the spec leaves ambiguous")(
-      "repair", po::bool_switch(&o.check.repair), "fix what loses no data, then check again")(
-      "expect-layout", po::value(&expect_layout), "the zoned layout revision expected")(
-      "conformance", po::bool_switch(&o.conformance), "also run the conformance suite")(
+  cl.AddFlag("rules", &o.list_rules, "list every finding identifier");
+  cl.AddFlag("strict", &o.check.strict, "also warn about what the spec leaves ambiguous");
+  cl.AddFlag("repair", &o.check.repair, "fix what loses no data, then check again");
+  cl.AddFlag("conformance", &o.conformance, "also run the conformance suite");
+  cl.Add()("expect-layout", po::value(&expect_layout), "the zoned layout revision expected")(
       "seeds", po::value(&seeds), "campaigns per profile")("ops", po::value(&ops), "operations per campaign")(
       "script", po::value(&scripts), "a zonesim io script to run in lockstep (repeatable)")(
       "written-by", po::value(&o.written_by), "the script that wrote IMAGE");

@@ -56,9 +56,9 @@ Parsed<ConvertOptions> ParseConvertOptions(const CommandArgs& args) {
   std::string layout;
   std::vector<std::string> files;
   CommandLine cl("convert", kUsage);
-  cl.Add()("layout", po::value(&layout), "the target revision")(
-      "force,f", po::bool_switch(&o.force), "replace an existing DST")(
-      "in-place", po::bool_switch(&o.in_place), "replace SRC instead");
+  cl.Add()("layout", po::value(&layout), "the target revision");
+  cl.AddFlag("force,f", &o.force, "replace an existing DST");
+  cl.AddFlag("in-place", &o.in_place, "replace SRC instead");
   cl.Operands(&files);
   if (std::optional<int> stop = cl.Parse(args)) return Parsed<ConvertOptions>::Stop(*stop);
   if (!cl.Given("layout")) return cl.Stop<ConvertOptions>("--layout is required (v5, v9, v11 or v12)");

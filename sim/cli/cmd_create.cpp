@@ -176,7 +176,8 @@ Parsed<CreateOptions> ParseCreateOptions(const CommandArgs& args) {
   std::string layout, cluster_flag;
   CommandLine cl("create", kUsage);
   cl.Add()("opt,o", po::value(&lists)->composing(), "")("cluster-size", po::value(&cluster_flag), "")(
-      "layout", po::value(&layout), "")("force,f", po::bool_switch(&o.force), "")("from", po::value(&o.from), "");
+      "layout", po::value(&layout), "")("from", po::value(&o.from), "");
+  cl.AddFlag("force,f", &o.force, "");
   cl.Operands(&images);
   if (std::optional<int> stop = cl.Parse(args)) return Parsed<CreateOptions>::Stop(*stop);
   if (images.empty()) return cl.Stop<CreateOptions>("missing IMAGE (try 'zonesim create --help')");
