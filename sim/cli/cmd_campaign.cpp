@@ -15,12 +15,11 @@
 #include "sim/campaign/campaign_plan.h"
 #include "sim/campaign/campaign_report.h"
 #include "sim/campaign/shard_runner.h"
+#include "sim/cli/cli_options.h"
 #include "sim/cli/commands.h"
 #include "sim/lockstep/fuzz_campaign.h"
 #include "sim/lockstep/run_output.h"
 #include "zoned/device_config.h"
-
-namespace po = boost::program_options;
 
 namespace zonesim {
 
@@ -28,7 +27,6 @@ namespace {
 
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
 
 const char* kUsage =
     "usage: zonesim campaign plan --seeds A..B -o DIR [options] [-- FUZZ-ARGS...]\n"
@@ -44,27 +42,7 @@ const char* kUsage =
     "wherever and in whatever order the shards ran. Exit 0 conforming, 1 a\n"
     "divergence or a failed or missing shard, 2 usage or input error.\n";
 
-int Usage(const std::string& what) {
-  std::fprintf(stderr, "zonesim campaign: %s\n", what.c_str());
-  return kExitUsage;
-}
-
-// Parses args with desc (and positional names); returns -1 to go on, else
-// the exit status (after --help or a usage error).
-int ParseOptions(const CommandArgs& args, const po::options_description& desc,
-                 const po::positional_options_description& positional, po::variables_map* vm) {
-  try {
-    po::store(po::command_line_parser(args).options(desc).positional(positional).run(), *vm);
-    if (vm->count("help")) {  // before notify(), which insists on required options
-      std::cout << kUsage << "\n" << desc << "\n";
-      return kExitOk;
-    }
-    po::notify(*vm);
-  } catch (const std::exception& e) {
-    return Usage(e.what());
-  }
-  return -1;
-}
+int Usage(const std::string& what) { return CommandError("campaign", what, kExitUsage); }
 
 std::vector<std::string> SplitCommas(const std::string& s) {
   std::vector<std::string> out;
@@ -91,10 +69,17 @@ Status ReadConfigs(const std::string& path, std::vector<std::string>* configs) {
   return Status::Ok();
 }
 
-int RunPlan(const CommandArgs& all_args) {
+struct PlanCommandOptions {
+  PlanOptions plan;
+  std::string dir;  // absolute, no trailing '/'
+};
+
+Parsed<PlanCommandOptions> ParsePlanOptions(const CommandArgs& all_args) {
+  namespace po = boost::program_options;
   // Everything after "--" goes to every shard's `zonesim fuzz` unchanged.
   CommandArgs args = all_args;
-  PlanOptions o;
+  PlanCommandOptions c;
+  PlanOptions& o = c.plan;
   for (size_t i = 0; i < all_args.size(); ++i) {
     if (all_args[i] == "--") {
       o.fuzz_args.assign(all_args.begin() + static_cast<long>(i) + 1, all_args.end());
@@ -103,9 +88,8 @@ int RunPlan(const CommandArgs& all_args) {
     }
   }
   std::string seeds, profiles, configs_file, dir;
-  po::options_description desc("campaign plan options");
-  desc.add_options()("help,h", "show this help")(
-      "seeds", po::value<std::string>(&seeds)->required(), "A..B (inclusive) or one seed")(
+  CommandLine cl("campaign", std::string(kUsage) + "\n");
+  cl.Add()("seeds", po::value<std::string>(&seeds)->required(), "A..B (inclusive) or one seed")(
       "profiles", po::value<std::string>(&profiles)->default_value("linux"),
       "comma-separated zns,zbc,linux: one shard per seed and profile")(
       "configs", po::value<std::string>(&configs_file),
@@ -116,18 +100,18 @@ int RunPlan(const CommandArgs& all_args) {
       "the zonesim binary the shards run (default: this one); on a cluster, a path every "
       "node sees")("output,o", po::value<std::string>(&dir)->required(),
                    "campaign directory (new; on a cluster, on a shared file system)");
-  po::variables_map vm;
-  if (int rc = ParseOptions(args, desc, {}, &vm); rc >= 0) return rc;
+  cl.ListOptionsInHelp("campaign plan options");
+  if (std::optional<int> stop = cl.Parse(args)) return Parsed<PlanCommandOptions>::Stop(*stop);
   Status s = ParseSeedRange(seeds, &o.first_seed, &o.last_seed);
-  if (!s.ok()) return Usage(s.message());
+  if (!s.ok()) return cl.Stop<PlanCommandOptions>(s.message());
   o.profiles = SplitCommas(profiles);
   for (const std::string& p : o.profiles)
-    if (!profile_from_string(p)) return Usage("--profiles: '" + p + "' is not one of zns|zbc|linux");
+    if (!profile_from_string(p)) return cl.Stop<PlanCommandOptions>("--profiles: '" + p + "' is not one of zns|zbc|linux");
   if (configs_file.empty()) {
     o.configs = {""};
   } else {
     s = ReadConfigs(configs_file, &o.configs);
-    if (!s.ok()) return Usage("--configs: " + s.message());
+    if (!s.ok()) return cl.Stop<PlanCommandOptions>("--configs: " + s.message());
   }
   // A bad configuration fails here once rather than in every shard.
   for (const std::string& c : o.configs) {
@@ -136,107 +120,135 @@ int RunPlan(const CommandArgs& all_args) {
       if (c.empty()) continue;
       s = ApplyDeviceOptions({c}, &config);
       if (s.ok()) s = config.Validate();
-      if (!s.ok()) return Usage("--configs: '" + c + "' (profile " + p + "): " + s.message());
+      if (!s.ok()) return cl.Stop<PlanCommandOptions>("--configs: '" + c + "' (profile " + p + "): " + s.message());
     }
   }
   std::error_code ec;
   if (o.zonesim.empty()) o.zonesim = std::filesystem::read_symlink("/proc/self/exe", ec).string();
   else o.zonesim = std::filesystem::absolute(o.zonesim, ec).string();
-  if (ec) return Usage("cannot tell the zonesim binary's path: " + ec.message());
-  const std::string abs_dir = std::filesystem::absolute(dir, ec).lexically_normal().string();
-  if (ec) return Usage("-o " + dir + ": " + ec.message());
-  CampaignPlan plan;
-  s = BuildPlan(o, &plan);
-  if (!s.ok()) return Usage(s.message());
+  if (ec) return cl.Stop<PlanCommandOptions>("cannot tell the zonesim binary's path: " + ec.message());
+  std::string abs_dir = std::filesystem::absolute(dir, ec).lexically_normal().string();
+  if (ec) return cl.Stop<PlanCommandOptions>("-o " + dir + ": " + ec.message());
   // Strip a trailing '/' that lexically_normal keeps for "dir/".
-  std::string out_dir = abs_dir;
-  while (out_dir.size() > 1 && out_dir.back() == '/') out_dir.pop_back();
-  s = WritePlan(plan, out_dir);
-  if (!s.ok()) return Usage(s.message());
-  std::cout << "campaign of " << plan.shards.size() << " shards planned in " << out_dir << "\n"
-            << "  here:  zonesim campaign run " << out_dir << "\n"
-            << "  Slurm: sbatch " << out_dir << "/campaign.sbatch\n"
-            << "  then:  zonesim campaign merge " << out_dir << "\n";
+  while (abs_dir.size() > 1 && abs_dir.back() == '/') abs_dir.pop_back();
+  c.dir = abs_dir;
+  return {std::move(c), std::nullopt};
+}
+
+Status RunPlan(const PlanCommandOptions& o, CampaignPlan* plan) {
+  Status s = BuildPlan(o.plan, plan);
+  if (s.ok()) s = WritePlan(*plan, o.dir);
+  return s;
+}
+
+std::string FormatPlan(const PlanCommandOptions& o, const CampaignPlan& plan) {
+  return "campaign of " + std::to_string(plan.shards.size()) + " shards planned in " + o.dir + "\n" +
+         "  here:  zonesim campaign run " + o.dir + "\n" + "  Slurm: sbatch " + o.dir + "/campaign.sbatch\n" +
+         "  then:  zonesim campaign merge " + o.dir + "\n";
+}
+
+int RunPlanCommand(const CommandArgs& args) {
+  const Parsed<PlanCommandOptions> p = ParsePlanOptions(args);
+  if (p.exit) return *p.exit;
+  CampaignPlan plan;
+  if (Status s = RunPlan(p.options, &plan); !s.ok()) return Usage(s.message());
+  std::cout << FormatPlan(p.options, plan);
   return kExitOk;
 }
 
-// The commands that work on a campaign directory: adds --help and the
-// positional DIR (then `extra`, if any) to desc, parses, loads DIR's plan.
-// Returns -1 to go on, else the exit status.
-int ParseDirCommand(const CommandArgs& args, po::options_description& desc, const char* extra,
-                    po::variables_map* vm, std::string* dir, CampaignPlan* plan) {
-  desc.add_options()("help,h", "show this help")("dir", po::value<std::string>(dir)->required(),
-                                                 "campaign directory");
-  po::positional_options_description pos;
-  pos.add("dir", 1);
-  if (extra) pos.add(extra, 1);
-  if (int rc = ParseOptions(args, desc, pos, vm); rc >= 0) return rc;
-  Status s = LoadPlan(*dir, plan);
-  if (!s.ok()) return Usage(s.message());
-  return -1;
+// The subcommands that work on a campaign directory: DIR (and, for shard,
+// INDEX) and DIR's plan, loaded.
+struct DirOptions {
+  std::string dir;
+  CampaignPlan plan;
+  uint64_t index = 0;  // shard INDEX
+  unsigned jobs = 0;   // run --jobs
+  bool missing = false;  // run --missing
+  bool json = false;     // merge --json
+  std::string junit;     // merge --junit
+};
+
+// Parses a directory subcommand whose own options are already in `cl`;
+// with_index: the subcommand takes INDEX after DIR.
+Parsed<DirOptions> ParseDirOptions(CommandLine& cl, const CommandArgs& args, bool with_index, DirOptions* o) {
+  std::vector<std::string> operands;
+  cl.Operands(&operands);
+  if (std::optional<int> stop = cl.Parse(args)) return Parsed<DirOptions>::Stop(*stop);
+  const size_t wanted = with_index ? 2 : 1;
+  if (operands.size() < wanted)
+    return cl.Stop<DirOptions>(std::string(operands.empty() ? "missing DIR" : "missing INDEX") +
+                               " (try 'zonesim campaign --help')");
+  if (operands.size() > wanted) return cl.Stop<DirOptions>("unexpected argument '" + operands[wanted] + "'");
+  o->dir = operands[0];
+  if (with_index) {
+    if (Status s = ParseCountOption("INDEX", operands[1], 0, UINT64_MAX, &o->index); !s.ok())
+      return cl.Stop<DirOptions>(s.message());
+  }
+  if (Status s = LoadPlan(o->dir, &o->plan); !s.ok()) return cl.Stop<DirOptions>(s.message());
+  return {std::move(*o), std::nullopt};
 }
 
 int RunRun(const CommandArgs& args) {
-  std::string dir;
-  unsigned jobs = 0;
-  po::options_description desc("campaign run options");
-  desc.add_options()("jobs,j", po::value<unsigned>(&jobs), "shards at a time (default: every core)")(
-      "missing", "run only the shards without an exit record (resume an interrupted run)");
-  po::variables_map vm;
-  CampaignPlan plan;
-  if (int rc = ParseDirCommand(args, desc, nullptr, &vm, &dir, &plan); rc >= 0) return rc;
-  if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
+  namespace po = boost::program_options;
+  DirOptions d;
+  CommandLine cl("campaign", std::string(kUsage) + "\n");
+  cl.Add()("jobs,j", po::value<unsigned>(&d.jobs), "shards at a time (default: every core)");
+  cl.AddFlag("missing", &d.missing, "run only the shards without an exit record (resume an interrupted run)");
+  cl.ListOptionsInHelp("campaign run options");
+  const Parsed<DirOptions> p = ParseDirOptions(cl, args, false, &d);
+  if (p.exit) return *p.exit;
+  const DirOptions& o = p.options;
+  const unsigned jobs = o.jobs == 0 ? std::max(1u, std::thread::hardware_concurrency()) : o.jobs;
   std::vector<Shard> shards;
-  for (const Shard& s : plan.shards)
-    if (!vm.count("missing") || access((dir + "/" + ShardFile(s.index, ".exit")).c_str(), F_OK) != 0)
-      shards.push_back(s);
+  for (const Shard& s : o.plan.shards)
+    if (!o.missing || access((o.dir + "/" + ShardFile(s.index, ".exit")).c_str(), F_OK) != 0) shards.push_back(s);
   const bool tty = isatty(STDERR_FILENO) != 0;
   uint64_t failures = 0;
-  Status s = RunShardsLocally(dir, shards, jobs,
+  Status s = RunShardsLocally(o.dir, shards, jobs,
                               [tty](uint64_t done, uint64_t total) {
                                 PrintProgress(tty, "campaign", "shards", done, total);
                               },
                               &failures);
   if (!s.ok()) return Usage(s.message());
   std::fprintf(stderr, "campaign: %zu shards run, %llu did not exit 0; zonesim campaign merge %s\n",
-               shards.size(), static_cast<unsigned long long>(failures), dir.c_str());
+               shards.size(), static_cast<unsigned long long>(failures), o.dir.c_str());
   return failures ? kExitFailed : kExitOk;
 }
 
 int RunShardCommand(const CommandArgs& args) {
-  std::string dir;
-  uint64_t index = 0;
-  po::options_description desc("campaign shard options");
-  desc.add_options()("index", po::value<uint64_t>(&index)->required(),
-                     "the shard (Slurm array index)");
-  po::variables_map vm;
-  CampaignPlan plan;
-  if (int rc = ParseDirCommand(args, desc, "index", &vm, &dir, &plan); rc >= 0) return rc;
-  if (index >= plan.shards.size())
-    return Usage("shard " + std::to_string(index) + " is not in the plan (" +
-                 std::to_string(plan.shards.size()) + " shards)");
+  CommandLine cl("campaign", std::string(kUsage) + "\n");
+  cl.ListOptionsInHelp("campaign shard options");
+  DirOptions d;
+  const Parsed<DirOptions> p = ParseDirOptions(cl, args, true, &d);
+  if (p.exit) return *p.exit;
+  const DirOptions& o = p.options;
+  if (o.index >= o.plan.shards.size())
+    return Usage("shard " + std::to_string(o.index) + " is not in the plan (" +
+                 std::to_string(o.plan.shards.size()) + " shards)");
   int code = 0;
-  Status s = RunShard(dir, plan.shards[index], &code);
+  Status s = RunShard(o.dir, o.plan.shards[o.index], &code);
   if (!s.ok()) return Usage(s.message());
   return code;
 }
 
 int RunMerge(const CommandArgs& args) {
-  std::string dir, junit;
-  po::options_description desc("campaign merge options");
-  desc.add_options()("json", "print the report as one JSON document")(
-      "junit", po::value<std::string>(&junit), "also write JUnit XML, one test case per shard");
-  po::variables_map vm;
-  CampaignPlan plan;
-  if (int rc = ParseDirCommand(args, desc, nullptr, &vm, &dir, &plan); rc >= 0) return rc;
+  namespace po = boost::program_options;
+  DirOptions d;
+  CommandLine cl("campaign", std::string(kUsage) + "\n");
+  cl.AddJson(&d.json);
+  cl.Add()("junit", po::value<std::string>(&d.junit), "also write JUnit XML, one test case per shard");
+  cl.ListOptionsInHelp("campaign merge options");
+  const Parsed<DirOptions> p = ParseDirOptions(cl, args, false, &d);
+  if (p.exit) return *p.exit;
+  const DirOptions& o = p.options;
   MergedCampaign merged;
-  Status s = MergeCampaign(dir, plan, &merged);
+  Status s = MergeCampaign(o.dir, o.plan, &merged);
   if (!s.ok()) return Usage(s.message());
-  std::cout << (vm.count("json") ? MergedJson(merged) : MergedText(merged));
-  if (!junit.empty()) {
-    std::ofstream out(junit, std::ios::binary | std::ios::trunc);
+  std::cout << (o.json ? MergedJson(merged) : MergedText(merged));
+  if (!o.junit.empty()) {
+    std::ofstream out(o.junit, std::ios::binary | std::ios::trunc);
     out << MergedJunit(merged);
-    if (!out) return Usage("cannot write --junit file '" + junit + "'");
+    if (!out) return Usage("cannot write --junit file '" + o.junit + "'");
   }
   return Verdict(merged) == "conforming" ? kExitOk : kExitFailed;
 }
@@ -254,7 +266,7 @@ int RunCampaignCommand(const CommandArgs& args) {
     std::cout << kUsage;
     return kExitOk;
   }
-  if (sub == "plan") return RunPlan(rest);
+  if (sub == "plan") return RunPlanCommand(rest);
   if (sub == "run") return RunRun(rest);
   if (sub == "shard") return RunShardCommand(rest);
   if (sub == "merge") return RunMerge(rest);

@@ -15,6 +15,7 @@
 #include "qcow2/storage/zoned_extension.h"
 #include "sim/gate/check_conformance.h"
 #include "sim/gate/check_written_by.h"
+#include "sim/cli/cli_options.h"
 #include "sim/cli/commands.h"
 #include "zoned/script.h"
 
@@ -74,31 +75,96 @@ constexpr const char* kUsage =
     "then 3. A failed conformance case or an image that differs from the model after\n"
     "its --written-by script counts as a corruption (2).\n";
 
-constexpr int kExitUsage = 1;
+// As qemu-img check: bad usage is 1, like an image that cannot be checked.
+constexpr int kCheckUsageStatus = 1;
 
-bool ParseNumber(const std::string& text, uint64_t* out) {
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 18) return false;
-  *out = std::strtoull(text.c_str(), nullptr, 10);
-  return true;
-}
+// What the command line asks for, with the scripts it names already read.
+struct CheckCommandOptions {
+  std::vector<std::string> images;
+  bool json = false;
+  bool list_rules = false;  // --rules: print the rule table and stop
+  check::CheckOptions check;
+  bool conformance = false;
+  ConformanceOptions conf;
+  std::string written_by;  // the script's path, as given
+  std::vector<Operation> written_ops;
+  Profile profile = Profile::kLinux;
+};
 
-bool LoadScript(const std::string& path, ConformanceOptions* o, std::string* error) {
+// Reads a zonesim io script; the error names the file.
+Status LoadScript(const std::string& path, std::string* name, std::vector<Operation>* ops) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = "cannot read script file '" + path + "'";
-    return false;
-  }
+  if (!in) return Status::InvalidArgument("cannot read script file '" + path + "'");
   std::stringstream text;
   text << in.rdbuf();
-  std::vector<Operation> ops;
-  Status s = ParseScript(text.str(), &ops);
-  if (!s.ok()) {
-    *error = path + ": " + s.message();
-    return false;
-  }
+  Status s = ParseScript(text.str(), ops);
+  if (!s.ok()) return Status::InvalidArgument(path + ": " + s.message());
   const size_t slash = path.find_last_of('/');
-  o->scripts.emplace_back(slash == std::string::npos ? path : path.substr(slash + 1), std::move(ops));
-  return true;
+  *name = slash == std::string::npos ? path : path.substr(slash + 1);
+  return Status::Ok();
+}
+
+Parsed<CheckCommandOptions> ParseCheckOptions(const CommandArgs& args) {
+  namespace po = boost::program_options;
+  CheckCommandOptions o;
+  std::string expect_layout, seeds, ops, profile;
+  std::vector<std::string> scripts;
+  CommandLine cl("check", kUsage, kCheckUsageStatus);
+  cl.AddJson(&o.json);
+  cl.AddForceShare(&o.check.force_share);
+  cl.AddProfile(&profile, "the model's behaviour for --written-by");
+  cl.AddFlag("rules", &o.list_rules, "list every finding identifier");
+  cl.AddFlag("strict", &o.check.strict, "also warn about what the spec leaves ambiguous");
+  cl.AddFlag("repair", &o.check.repair, "fix what loses no data, then check again");
+  cl.AddFlag("conformance", &o.conformance, "also run the conformance suite");
+  cl.Add()("expect-layout", po::value(&expect_layout), "the zoned layout revision expected")(
+      "seeds", po::value(&seeds), "campaigns per profile")("ops", po::value(&ops), "operations per campaign")(
+      "script", po::value(&scripts), "a zonesim io script to run in lockstep (repeatable)")(
+      "written-by", po::value(&o.written_by), "the script that wrote IMAGE");
+  cl.Operands(&o.images);
+  if (std::optional<int> stop = cl.Parse(args)) return Parsed<CheckCommandOptions>::Stop(*stop);
+  if (o.list_rules) return {std::move(o), std::nullopt};
+
+  if (cl.Given("expect-layout")) {
+    ZonedLayout layout;
+    if (Status s = ParseLayoutOption("--expect-layout", expect_layout, &layout); !s.ok())
+      return cl.Stop<CheckCommandOptions>(s.message());
+    o.check.expect_layout = layout;
+  }
+  if (cl.Given("seeds")) {
+    uint64_t n = 0;
+    if (Status s = ParseCountOption("--seeds", seeds, 1, 1000, &n); !s.ok())
+      return cl.Stop<CheckCommandOptions>(s.message());
+    o.conf.seeds = static_cast<uint32_t>(n);
+  }
+  if (cl.Given("ops")) {
+    if (Status s = ParseCountOption("--ops", ops, 1, UINT64_MAX, &o.conf.ops); !s.ok())
+      return cl.Stop<CheckCommandOptions>(s.message());
+  }
+  if (cl.Given("profile")) {
+    if (Status s = ParseProfileOption(profile, &o.profile); !s.ok()) return cl.Stop<CheckCommandOptions>(s.message());
+  }
+  if (o.images.empty()) return cl.Stop<CheckCommandOptions>("missing IMAGE (try 'zonesim check --help')");
+
+  if (o.conformance) {
+    if (scripts.empty()) {
+      const char* src = std::getenv("ZONESIM_SOURCE_DIR");
+      const std::string golden = src ? std::string(src) + "/sim/tests/golden/basic.script" : "";
+      if (!golden.empty() && std::ifstream(golden).good()) scripts.push_back(golden);
+    }
+    for (const std::string& path : scripts) {
+      std::pair<std::string, std::vector<Operation>> script;
+      if (Status s = LoadScript(path, &script.first, &script.second); !s.ok())
+        return cl.Stop<CheckCommandOptions>(s.message());
+      o.conf.scripts.push_back(std::move(script));
+    }
+  }
+  if (!o.written_by.empty()) {
+    std::string name;
+    if (Status s = LoadScript(o.written_by, &name, &o.written_ops); !s.ok())
+      return cl.Stop<CheckCommandOptions>(s.message());
+  }
+  return {std::move(o), std::nullopt};
 }
 
 struct ConformanceRun {
@@ -140,198 +206,139 @@ std::string WrittenByText(const std::string& script, Profile profile, const Writ
   return out;
 }
 
-}  // namespace
+struct CheckCommandResult {
+  std::vector<std::string> errors;  // images that could not be checked, one line each
+  std::vector<check::CheckReport> reports;
+  std::vector<ConformanceRun> conformance;
+  std::vector<WrittenByRun> written_by;
+  int exit_code = 0;  // the worst of the images'
+};
 
-int RunCheckCommand(const CommandArgs& args) {
-  std::vector<std::string> images;
-  bool json = false, conformance = false;
-  check::CheckOptions options;
-  ConformanceOptions conf;
-  std::vector<std::string> scripts;
-  std::string written_by;
-  std::vector<Operation> written_ops;
-  Profile profile = Profile::kLinux;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](const char* name, std::string* out) {
-      if (i + 1 >= args.size()) {
-        std::fprintf(stderr, "zonesim check: %s needs a value\n", name);
-        return false;
-      }
-      *out = args[++i];
-      return true;
-    };
-    std::string v;
-    uint64_t n = 0;
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (a == "--rules") {
-      for (const check::RuleInfo& r : check::AllRules()) {
-        std::printf("%-42s %-7s %s%s%s\n", std::string(r.id).c_str(), std::string(to_string(r.severity)).c_str(),
-                    r.strict_only ? "(--strict) " : "", r.stops_check ? "(cannot check: exit 1) " : "",
-                    std::string(r.rule).c_str());
-      }
-      return 0;
-    } else if (a == "--json") {
-      json = true;
-    } else if (a == "--strict") {
-      options.strict = true;
-    } else if (a == "--repair") {
-      options.repair = true;
-    } else if (a == "--expect-layout") {
-      if (!value("--expect-layout", &v)) return kExitUsage;
-      options.expect_layout = qcow2::ParseZonedLayout(v);
-      if (!options.expect_layout) {
-        std::fprintf(stderr, "zonesim check: unknown --expect-layout '%s' (v5, v9, v11 or v12)\n", v.c_str());
-        return kExitUsage;
-      }
-    } else if (a == "-U" || a == "--force-share") {
-      options.force_share = true;
-    } else if (a == "--conformance") {
-      conformance = true;
-    } else if (a == "--seeds" || a == "--ops") {
-      if (!value(a.c_str(), &v)) return kExitUsage;
-      if (!ParseNumber(v, &n) || n == 0 || (a == "--seeds" && n > 1000)) {
-        std::fprintf(stderr, "zonesim check: %s '%s' is not a number in range\n", a.c_str(), v.c_str());
-        return kExitUsage;
-      }
-      if (a == "--seeds") conf.seeds = static_cast<uint32_t>(n);
-      else conf.ops = n;
-    } else if (a == "--written-by") {
-      if (!value("--written-by", &written_by)) return kExitUsage;
-    } else if (a == "--profile") {
-      if (!value("--profile", &v)) return kExitUsage;
-      const std::optional<Profile> p = profile_from_string(v);
-      if (!p) {
-        std::fprintf(stderr, "zonesim check: unknown --profile '%s' (zns, zbc or linux)\n", v.c_str());
-        return kExitUsage;
-      }
-      profile = *p;
-    } else if (a == "--script") {
-      if (!value("--script", &v)) return kExitUsage;
-      scripts.push_back(v);
-    } else if (!a.empty() && a[0] == '-') {
-      std::fprintf(stderr, "zonesim check: unknown option '%s' (try 'zonesim check --help')\n", a.c_str());
-      return kExitUsage;
-    } else {
-      images.push_back(a);
-    }
-  }
-  if (images.empty()) {
-    std::fprintf(stderr, "zonesim check: missing IMAGE (try 'zonesim check --help')\n");
-    return kExitUsage;
-  }
-  if (conformance) {
-    if (scripts.empty()) {
-      const char* src = std::getenv("ZONESIM_SOURCE_DIR");
-      const std::string golden = src ? std::string(src) + "/sim/tests/golden/basic.script" : "";
-      if (!golden.empty() && std::ifstream(golden).good()) scripts.push_back(golden);
-    }
-    for (const std::string& path : scripts) {
-      std::string error;
-      if (!LoadScript(path, &conf, &error)) {
-        std::fprintf(stderr, "zonesim check: %s\n", error.c_str());
-        return kExitUsage;
-      }
-    }
-  }
-
-  if (!written_by.empty()) {
-    ConformanceOptions loaded;
-    std::string error;
-    if (!LoadScript(written_by, &loaded, &error)) {
-      std::fprintf(stderr, "zonesim check: %s\n", error.c_str());
-      return kExitUsage;
-    }
-    written_ops = std::move(loaded.scripts.front().second);
-  }
-
+// Checks every image, then runs what the options add on each checked one.
+CheckCommandResult RunCheck(const CheckCommandOptions& o) {
   Env* env = Env::Default();
-  std::vector<check::CheckReport> reports(images.size());
-  std::vector<ConformanceRun> runs(images.size());
-  std::vector<WrittenByRun> compared(images.size());
+  const size_t n = o.images.size();
+  CheckCommandResult r;
+  r.reports.resize(n);
+  r.conformance.resize(n);
+  r.written_by.resize(n);
   std::vector<int> codes;
-  for (size_t i = 0; i < images.size(); ++i) {
-    Status s = check::CheckImage(env, images[i], options, &reports[i]);
+  for (size_t i = 0; i < n; ++i) {
+    Status s = check::CheckImage(env, o.images[i], o.check, &r.reports[i]);
     if (!s.ok()) {
-      std::fprintf(stderr, "zonesim check: %s\n", s.message().c_str());
+      r.errors.push_back(s.message());
       codes.push_back(1);
       continue;
     }
-    int code = reports[i].exit_code();
-    if (conformance) {
-      const check::CheckReport& r = reports[i];
-      ConformanceRun& run = runs[i];
-      if (!r.checked || !r.summary.zoned) {
-        run.reason = r.checked ? "not a zoned image: no geometry to test" : "the image could not be checked";
+    const check::CheckReport& report = r.reports[i];
+    const bool geometry = report.checked && report.summary.zoned;
+    int code = report.exit_code();
+    if (o.conformance) {
+      ConformanceRun& run = r.conformance[i];
+      if (!geometry) {
+        run.reason = report.checked ? "not a zoned image: no geometry to test" : "the image could not be checked";
         code = check::WorstExitCode({code, 1});
       } else {
         run.ran = true;
-        RunConformance(*r.summary.zoned, r.summary.virtual_size, r.summary.cluster_size, conf, &run.cases);
+        RunConformance(*report.summary.zoned, report.summary.virtual_size, report.summary.cluster_size, o.conf,
+                       &run.cases);
         if (run.failed() > 0) code = check::WorstExitCode({code, 2});
       }
     }
-    if (!written_by.empty()) {
-      const check::CheckReport& r = reports[i];
-      if (!r.checked || !r.summary.zoned) {
+    if (!o.written_by.empty()) {
+      WrittenByRun& w = r.written_by[i];
+      if (!geometry) {
         code = check::WorstExitCode({code, 1});
       } else {
-        compared[i].ran = true;
-        CheckWrittenBy(images[i], *r.summary.zoned, r.summary.virtual_size, profile, written_ops,
-                       &compared[i].result);
-        if (!compared[i].result.error.empty()) code = check::WorstExitCode({code, 1});
-        else if (!compared[i].result.passed) code = check::WorstExitCode({code, 2});
+        w.ran = true;
+        CheckWrittenBy(o.images[i], *report.summary.zoned, report.summary.virtual_size, o.profile, o.written_ops,
+                       &w.result);
+        if (!w.result.error.empty()) code = check::WorstExitCode({code, 1});
+        else if (!w.result.passed) code = check::WorstExitCode({code, 2});
       }
     }
     codes.push_back(code);
   }
-  const int exit_code = check::WorstExitCode(codes);
-  if (json) {
+  r.exit_code = check::WorstExitCode(codes);
+  return r;
+}
+
+std::string FormatRules() {
+  std::string out;
+  char line[512];
+  for (const check::RuleInfo& rule : check::AllRules()) {
+    std::snprintf(line, sizeof line, "%-42s %-7s %s%s%s\n", std::string(rule.id).c_str(),
+                  std::string(to_string(rule.severity)).c_str(), rule.strict_only ? "(--strict) " : "",
+                  rule.stops_check ? "(cannot check: exit 1) " : "", std::string(rule.rule).c_str());
+    out += line;
+  }
+  return out;
+}
+
+void WrittenByJson(const CheckCommandOptions& o, const WrittenByRun& w, JsonWriter& j) {
+  j.Key("written_by").BeginObject();
+  j.Field("script", o.written_by).Field("profile", std::string(to_string(o.profile)));
+  j.Field("compared", w.ran && w.result.error.empty());
+  if (!w.result.error.empty()) j.Field("error", w.result.error);
+  j.Field("operations", w.result.ops).Field("matches", w.ran && w.result.passed);
+  j.Key("differences").BeginArray();
+  for (const std::string& d : w.result.differences) j.String(d);
+  j.EndArray();
+  j.EndObject();
+}
+
+void ConformanceJson(const ConformanceRun& run, JsonWriter& j) {
+  j.Key("conformance").BeginObject();
+  j.Field("ran", run.ran);
+  if (!run.ran) j.Field("reason", run.reason);
+  j.Key("cases").BeginArray();
+  for (const auto& c : run.cases) {
+    j.BeginObject();
+    j.Field("name", c.name).Field("passed", c.passed).Field("operations", c.ops);
+    if (!c.detail.empty()) j.Field("detail", c.detail);
+    j.EndObject();
+  }
+  j.EndArray();
+  j.Field("passed", static_cast<uint64_t>(run.cases.size() - run.failed()));
+  j.Field("failed", static_cast<uint64_t>(run.failed()));
+  j.EndObject();
+}
+
+std::string FormatCheck(const CheckCommandOptions& o, const CheckCommandResult& r) {
+  if (o.json) {
     std::function<void(JsonWriter&, size_t)> extra;
-    if (conformance || !written_by.empty()) {
+    if (o.conformance || !o.written_by.empty()) {
       extra = [&](JsonWriter& j, size_t i) {
-        if (!written_by.empty()) {
-          const WrittenByRun& w = compared[i];
-          j.Key("written_by").BeginObject();
-          j.Field("script", written_by).Field("profile", std::string(to_string(profile)));
-          j.Field("compared", w.ran && w.result.error.empty());
-          if (!w.result.error.empty()) j.Field("error", w.result.error);
-          j.Field("operations", w.result.ops).Field("matches", w.ran && w.result.passed);
-          j.Key("differences").BeginArray();
-          for (const std::string& d : w.result.differences) j.String(d);
-          j.EndArray();
-          j.EndObject();
-        }
-        if (!conformance) return;
-        const ConformanceRun& run = runs[i];
-        j.Key("conformance").BeginObject();
-        j.Field("ran", run.ran);
-        if (!run.ran) j.Field("reason", run.reason);
-        j.Key("cases").BeginArray();
-        for (const auto& c : run.cases) {
-          j.BeginObject();
-          j.Field("name", c.name).Field("passed", c.passed).Field("operations", c.ops);
-          if (!c.detail.empty()) j.Field("detail", c.detail);
-          j.EndObject();
-        }
-        j.EndArray();
-        j.Field("passed", static_cast<uint64_t>(run.cases.size() - run.failed()));
-        j.Field("failed", static_cast<uint64_t>(run.failed()));
-        j.EndObject();
+        if (!o.written_by.empty()) WrittenByJson(o, r.written_by[i], j);
+        if (o.conformance) ConformanceJson(r.conformance[i], j);
       };
     }
-    std::fputs(check::FormatJson(reports, exit_code, extra).c_str(), stdout);
-  } else {
-    for (size_t i = 0; i < images.size(); ++i) {
-      std::string text = check::FormatText(reports[i]);
-      if (conformance) text += ConformanceText(runs[i]);
-      if (!written_by.empty()) text += WrittenByText(written_by, profile, compared[i]);
-      std::fputs(text.c_str(), stdout);
-    }
-    if (images.size() > 1) std::printf("exit %d (the worst of %zu images)\n", exit_code, images.size());
+    return check::FormatJson(r.reports, r.exit_code, extra);
   }
-  return exit_code;
+  std::string out;
+  for (size_t i = 0; i < o.images.size(); ++i) {
+    out += check::FormatText(r.reports[i]);
+    if (o.conformance) out += ConformanceText(r.conformance[i]);
+    if (!o.written_by.empty()) out += WrittenByText(o.written_by, o.profile, r.written_by[i]);
+  }
+  if (o.images.size() > 1)
+    out += "exit " + std::to_string(r.exit_code) + " (the worst of " + std::to_string(o.images.size()) + " images)\n";
+  return out;
+}
+
+}  // namespace
+
+int RunCheckCommand(const CommandArgs& args) {
+  const Parsed<CheckCommandOptions> p = ParseCheckOptions(args);
+  if (p.exit) return *p.exit;
+  if (p.options.list_rules) {
+    std::fputs(FormatRules().c_str(), stdout);
+    return 0;
+  }
+  const CheckCommandResult r = RunCheck(p.options);
+  for (const std::string& e : r.errors) CommandError("check", e, 1);
+  std::fputs(FormatCheck(p.options, r).c_str(), stdout);
+  return r.exit_code;
 }
 
 }  // namespace zonesim

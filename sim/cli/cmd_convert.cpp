@@ -14,6 +14,7 @@
 #include "qcow2/check/image_check.h"
 #include "qcow2/storage/zoned_extension.h"
 #include "qcow2/zoned/layout_convert.h"
+#include "sim/cli/cli_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/layout_conversion.h"
 
@@ -41,14 +42,38 @@ constexpr const char* kUsage =
     "32 bits; v11, v12: zone size not a power of two, more than 2^20 zones). v12\n"
     "stores no max_append_bytes; the value its readers use is reported.\n";
 
-int Usage(const std::string& msg) {
-  std::fprintf(stderr, "zonesim convert: %s\n", msg.c_str());
-  return 2;
-}
+struct ConvertOptions {
+  std::string src;
+  std::string dst;  // with --in-place: the temporary copy next to src
+  ZonedLayout layout = ZonedLayout::kLatest;
+  bool force = false;
+  bool in_place = false;
+};
 
-int Fail(const std::string& msg) {
-  std::fprintf(stderr, "zonesim convert: %s\n", msg.c_str());
-  return 1;
+Parsed<ConvertOptions> ParseConvertOptions(const CommandArgs& args) {
+  namespace po = boost::program_options;
+  ConvertOptions o;
+  std::string layout;
+  std::vector<std::string> files;
+  CommandLine cl("convert", kUsage);
+  cl.Add()("layout", po::value(&layout), "the target revision");
+  cl.AddFlag("force,f", &o.force, "replace an existing DST");
+  cl.AddFlag("in-place", &o.in_place, "replace SRC instead");
+  cl.Operands(&files);
+  if (std::optional<int> stop = cl.Parse(args)) return Parsed<ConvertOptions>::Stop(*stop);
+  if (!cl.Given("layout")) return cl.Stop<ConvertOptions>("--layout is required (v5, v9, v11 or v12)");
+  if (Status s = ParseLayoutOption("--layout", layout, &o.layout); !s.ok()) return cl.Stop<ConvertOptions>(s.message());
+  if (files.empty()) return cl.Stop<ConvertOptions>("missing SRC (try 'zonesim convert --help')");
+  o.src = files[0];
+  if (o.in_place && files.size() != 1) return cl.Stop<ConvertOptions>("--in-place takes SRC only, no DST");
+  if (!o.in_place && files.size() != 2)
+    return cl.Stop<ConvertOptions>(files.size() == 1
+                                       ? "missing DST (converting changes the source only with --in-place)"
+                                       : "expected SRC and DST, got " + std::to_string(files.size()) + " files");
+  o.dst = o.in_place ? o.src + ".zonesim-convert.tmp" : files[1];
+  if (!o.in_place && SameFile(o.src, o.dst))
+    return cl.Stop<ConvertOptions>("SRC and DST are the same file: " + o.src + " (use --in-place)");
+  return {std::move(o), std::nullopt};
 }
 
 }  // namespace
@@ -60,77 +85,64 @@ bool SameFile(const std::string& a, const std::string& b) {
 }
 
 int RunConvertCommand(const CommandArgs& args) {
-  std::vector<std::string> files;
-  std::optional<ZonedLayout> layout;
-  bool force = false, in_place = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (a == "--layout") {
-      if (i + 1 >= args.size()) return Usage("--layout needs a value (v5, v9, v11 or v12)");
-      layout = qcow2::ParseZonedLayout(args[++i]);
-      if (!layout) return Usage("--layout: '" + args[i] + "' is not v5, v9 (latest), v11 or v12");
-    } else if (a == "--force" || a == "-f") {
-      force = true;
-    } else if (a == "--in-place") {
-      in_place = true;
-    } else if (!a.empty() && a[0] == '-') {
-      return Usage("unknown option '" + a + "' (try 'zonesim convert --help')");
-    } else {
-      files.push_back(a);
-    }
-  }
-  if (!layout) return Usage("--layout is required (v5, v9, v11 or v12)");
-  if (files.empty()) return Usage("missing SRC (try 'zonesim convert --help')");
-  const std::string src = files[0];
-  if (in_place && files.size() != 1) return Usage("--in-place takes SRC only, no DST");
-  if (!in_place && files.size() != 2)
-    return Usage(files.size() == 1 ? "missing DST (converting changes the source only with --in-place)"
-                                   : "expected SRC and DST, got " + std::to_string(files.size()) + " files");
+  const Parsed<ConvertOptions> p = ParseConvertOptions(args);
+  if (p.exit) return *p.exit;
+  const ConvertOptions& o = p.options;
   Env* env = Env::Default();
-  if (!env->FileExists(src)) return Fail(src + ": no such file");
-  const std::string dst = in_place ? src + ".zonesim-convert.tmp" : files[1];
-  if (!in_place && SameFile(src, dst)) return Usage("SRC and DST are the same file: " + src + " (use --in-place)");
-  if (in_place && env->FileExists(dst)) return Fail(dst + " exists (a previous --in-place was interrupted?); remove it");
-  return ConvertAndCheck("zonesim convert", src, dst, *layout, force, in_place);
+  if (!env->FileExists(o.src)) return CommandError("convert", o.src + ": no such file", 1);
+  if (o.in_place && env->FileExists(o.dst))
+    return CommandError("convert", o.dst + " exists (a previous --in-place was interrupted?); remove it", 1);
+  return ConvertAndCheck("zonesim convert", o.src, o.dst, o.layout, o.force, o.in_place);
 }
 
-int ConvertAndCheck(const char* command, const std::string& src, const std::string& dst, ZonedLayout layout,
-                    bool force, bool rename_over_src) {
+Status RunLayoutConversion(const std::string& src, const std::string& dst, ZonedLayout layout, bool force,
+                           bool rename_over_src, ConversionResult* r) {
   Env* env = Env::Default();
-  auto fail = [&](const std::string& msg) {
-    std::fprintf(stderr, "%s: %s\n", command, msg.c_str());
-    return 1;
-  };
-  LayoutConvertSummary sum;
-  Status s = ConvertLayout(env, src, dst, layout, force, &sum);
-  if (!s.ok()) return fail(src + " -> " + dst + ": " + s.message());
+  Status s = ConvertLayout(env, src, dst, layout, force, &r->summary);
+  if (!s.ok()) return Status::IoError(src + " -> " + dst + ": " + s.message());
 
   check::CheckOptions options;
   options.expect_layout = layout;
   check::CheckReport report;
   s = check::CheckImage(env, dst, options, &report);
   if (!s.ok() || report.exit_code() != 0) {
-    std::fputs(check::FormatText(report).c_str(), stderr);
+    r->check_text = check::FormatText(report);
     (void)env->RemoveFile(dst);
-    return fail(dst + ": the converted image does not check clean" + (s.ok() ? "" : ": " + s.message()) +
-                "; removed");
+    return Status::Corruption(dst + ": the converted image does not check clean" +
+                              (s.ok() ? "" : ": " + s.message()) + "; removed");
   }
-  const std::string out = rename_over_src ? src : dst;
+  r->output = rename_over_src ? src : dst;
   if (rename_over_src) {
     std::error_code ec;
     std::filesystem::rename(dst, src, ec);
     if (ec) {
       (void)env->RemoveFile(dst);
-      return fail("rename " + dst + " -> " + src + ": " + ec.message() + " (" + src + " unchanged)");
+      return Status::IoError("rename " + dst + " -> " + src + ": " + ec.message() + " (" + src + " unchanged)");
     }
   }
-  std::printf("converted %s (%s) to %s (%s): %u zones, %u with data, %llu bytes copied; check clean\n", src.c_str(),
-              qcow2::ZonedLayoutName(sum.from), out.c_str(), qcow2::ZonedLayoutName(sum.to), sum.zones,
-              sum.zones_with_data, static_cast<unsigned long long>(sum.bytes_copied));
-  for (const std::string& n : sum.notes) std::printf("note: %s\n", n.c_str());
+  return Status::Ok();
+}
+
+std::string FormatConversion(const std::string& src, const ConversionResult& r) {
+  const LayoutConvertSummary& sum = r.summary;
+  std::string out = "converted " + src + " (" + qcow2::ZonedLayoutName(sum.from) + ") to " + r.output + " (" +
+                    qcow2::ZonedLayoutName(sum.to) + "): " + std::to_string(sum.zones) + " zones, " +
+                    std::to_string(sum.zones_with_data) + " with data, " + std::to_string(sum.bytes_copied) +
+                    " bytes copied; check clean\n";
+  for (const std::string& n : sum.notes) out += "note: " + n + "\n";
+  return out;
+}
+
+int ConvertAndCheck(const char* command, const std::string& src, const std::string& dst, ZonedLayout layout,
+                    bool force, bool rename_over_src) {
+  ConversionResult r;
+  Status s = RunLayoutConversion(src, dst, layout, force, rename_over_src, &r);
+  if (!s.ok()) {
+    std::fputs(r.check_text.c_str(), stderr);
+    std::fprintf(stderr, "%s: %s\n", command, s.message().c_str());
+    return 1;
+  }
+  std::fputs(FormatConversion(src, r).c_str(), stdout);
   return 0;
 }
 

@@ -17,14 +17,13 @@
 #include "qcow2/storage/zoned_extension.h"
 #include "qcow2/zoned/zone_config.h"
 #include "qcow2/zoned/zone_convert.h"
+#include "sim/cli/cli_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/layout_conversion.h"
 
 namespace zonesim {
 
 namespace {
-
-namespace po = boost::program_options;
 
 constexpr const char* kUsage =
     "usage: zonesim create IMAGE [-o OPTS]... [--cluster-size N] [--layout v5|v9|v11|v12]\n"
@@ -54,16 +53,6 @@ constexpr const char* kUsage =
     "                      zoned extension; sequential zones holding data become\n"
     "                      FULL, the others EMPTY. A zoned SRC is converted to\n"
     "                      --layout instead (as zonesim convert; no -o options)\n";
-
-int UsageError(const std::string& msg) {
-  std::fprintf(stderr, "zonesim create: %s\n", msg.c_str());
-  return 2;
-}
-
-int Failure(const std::string& msg) {
-  std::fprintf(stderr, "zonesim create: %s\n", msg.c_str());
-  return 1;
-}
 
 std::string Trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
@@ -169,145 +158,165 @@ std::string Describe(const DeviceConfig& c, ZonedLayout layout, uint32_t cluster
          std::to_string(cluster_size);
 }
 
+struct CreateOptions {
+  std::string path;
+  bool force = false;
+  std::string from;  // --from SRC
+  ParsedOptions opts;
+  ZonedLayout layout = ZonedLayout::kLatest;
+  std::string cluster_text;  // as given (-o cluster_size= or --cluster-size); empty: the default
+  uint32_t cluster_size = 65536;
+  DeviceConfig config;  // the image defaults with the -o geometry applied
+};
+
+Parsed<CreateOptions> ParseCreateOptions(const CommandArgs& args) {
+  namespace po = boost::program_options;
+  CreateOptions o;
+  std::vector<std::string> lists, images;
+  std::string layout, cluster_flag;
+  CommandLine cl("create", kUsage);
+  cl.Add()("opt,o", po::value(&lists)->composing(), "")("cluster-size", po::value(&cluster_flag), "")(
+      "layout", po::value(&layout), "")("from", po::value(&o.from), "");
+  cl.AddFlag("force,f", &o.force, "");
+  cl.Operands(&images);
+  if (std::optional<int> stop = cl.Parse(args)) return Parsed<CreateOptions>::Stop(*stop);
+  if (images.empty()) return cl.Stop<CreateOptions>("missing IMAGE (try 'zonesim create --help')");
+  if (images.size() != 1) return cl.Stop<CreateOptions>("expected one IMAGE, got " + std::to_string(images.size()));
+  o.path = images[0];
+
+  if (Status s = SortOptions(lists, &o.opts); !s.ok()) return cl.Stop<CreateOptions>(s.message());
+  if (cl.Given("layout")) {
+    if (Status s = ParseLayoutOption("--layout", layout, &o.layout); !s.ok())
+      return cl.Stop<CreateOptions>(s.message());
+  }
+  o.cluster_text = o.opts.cluster_size;
+  if (cl.Given("cluster-size")) {
+    if (!o.cluster_text.empty() && ParseSize(o.cluster_text) != ParseSize(cluster_flag))
+      return cl.Stop<CreateOptions>("cluster_size " + o.cluster_text + " and --cluster-size " + cluster_flag +
+                                    " disagree");
+    o.cluster_text = cluster_flag;
+  }
+  if (!o.cluster_text.empty()) {
+    auto n = ParseSize(o.cluster_text);
+    if (!n || *n < 512 || *n > (2u << 20) || (*n & (*n - 1)) != 0)
+      return cl.Stop<CreateOptions>("cluster size '" + o.cluster_text + "' must be a power of two from 512 to 2M");
+    o.cluster_size = static_cast<uint32_t>(*n);
+  }
+  if (!o.opts.zoned) {
+    if (o.opts.zone_keys_given)
+      return cl.Stop<CreateOptions>(o.opts.first_zone_key + " given but zone.mode is none (a plain image)");
+    if (!o.from.empty()) return cl.Stop<CreateOptions>("--from makes a zoned image; drop zone.mode=none");
+  }
+  o.config = ImageDefaults();
+  if (Status s = ApplyDeviceOptions(o.opts.geometry, &o.config); !s.ok()) return cl.Stop<CreateOptions>(s.message());
+  // v12 stores no append limit: its default is what a reader presents.
+  if (o.layout == ZonedLayout::kV12 && !o.opts.max_append_given)
+    o.config.max_append_bytes = qcow2::V12MaxAppendBytes(o.config.zone_capacity);
+  return {std::move(o), std::nullopt};
+}
+
+struct CreateResult {
+  DeviceConfig config;  // what was created
+  uint32_t cluster_size = 0;
+  bool from_zoned = false;  // --from a zoned image: a change of layout revision
+  ConversionResult conversion;
+  ConvertSummary from_plain;  // --from a plain image: its zones
+};
+
+// What is wrong with the options once the source is known is InvalidArgument
+// (exit 2); what fails while making the file is another code (exit 1), and
+// no file is left behind.
+Status RunCreate(const CreateOptions& o, CreateResult* r) {
+  auto failure = [](const std::string& msg) { return Status::IoError(msg); };
+  Env* env = Env::Default();
+  r->config = o.config;
+  r->cluster_size = o.cluster_size;
+  if (!o.from.empty()) {
+    if (!env->FileExists(o.from)) return failure(o.from + ": no such file");
+    if (SameFile(o.from, o.path))
+      return Status::InvalidArgument("IMAGE and --from SRC are the same file: " + o.path);
+    std::unique_ptr<Qcow2Image> src;
+    Status s = Qcow2Image::Open(env, o.from, /*read_only=*/true, &src);
+    if (!s.ok()) return failure(s.message());
+    if (src->zoned().has_value()) {  // a zoned source: a change of layout revision, geometry kept
+      if (o.opts.zone_keys_given || o.opts.size_given || !o.cluster_text.empty())
+        return Status::InvalidArgument("--from " + o.from +
+                                       " is zoned: its geometry is kept, so no -o options or "
+                                       "--cluster-size (only --layout)");
+      if (!o.force && env->FileExists(o.path))
+        return failure(o.path + " already exists (use --force to overwrite it)");
+      src.reset();
+      r->from_zoned = true;
+      s = RunLayoutConversion(o.from, o.path, o.layout, o.force, /*rename_over_src=*/false, &r->conversion);
+      return s.ok() ? s : failure(s.message());
+    }
+    if (!o.cluster_text.empty() && o.cluster_size != src->cluster_size())
+      return Status::InvalidArgument("--from keeps " + o.from + "'s cluster size " +
+                                     std::to_string(src->cluster_size()) + ", not " + o.cluster_text);
+    r->cluster_size = src->cluster_size();
+    if (!o.opts.size_given) r->config.size = src->virtual_size();
+    else if (r->config.size != src->virtual_size())
+      return Status::InvalidArgument("size " + std::to_string(r->config.size) + " differs from " + o.from +
+                                     "'s virtual size " + std::to_string(src->virtual_size()));
+  } else if (!o.opts.size_given) {
+    return Status::InvalidArgument("size= is required (e.g. -o size=768M)");
+  }
+
+  const DeviceConfig& config = r->config;
+  if (o.opts.zoned && o.opts.zone_size_given && config.zone_size > config.size) {
+    return Status::InvalidArgument("zone size " + std::to_string(config.zone_size) +
+                                   " is larger than the device size " + std::to_string(config.size));
+  }
+  if (o.opts.zoned) {
+    Status s = config.Validate();
+    if (s.ok()) s = ValidateForImage(config, o.layout);
+    if (!s.ok()) return Status::InvalidArgument(s.message());
+  } else if (config.size == 0 || config.size % 512 != 0) {
+    return Status::InvalidArgument("size " + std::to_string(config.size) + " must be a non-zero multiple of 512");
+  }
+
+  if (!o.force && env->FileExists(o.path)) return failure(o.path + " already exists (use --force to overwrite it)");
+
+  if (!o.from.empty()) {
+    Status s = ConvertToZoned(env, o.from, o.path, config, o.layout, o.force, &r->from_plain);
+    return s.ok() ? s : failure(s.message());
+  }
+  Qcow2CreateOptions create;
+  create.virtual_size = config.size;
+  create.cluster_size = r->cluster_size;
+  if (o.opts.zoned) create.zoned = ExtensionFromConfig(config, o.layout);
+  Status s = Qcow2Image::Create(env, o.path, create, o.force);
+  if (!s.ok()) {
+    // Create removes its partial file; make sure nothing is left either way.
+    if (env->FileExists(o.path)) (void)env->RemoveFile(o.path);
+    return failure(s.message());
+  }
+  return Status::Ok();
+}
+
+std::string FormatCreate(const CreateOptions& o, const CreateResult& r) {
+  if (r.from_zoned) return FormatConversion(o.from, r.conversion);
+  const std::string described = Describe(r.config, o.layout, r.cluster_size);
+  if (!o.from.empty())
+    return "created " + o.path + " from " + o.from + ": " + described + "; " +
+           std::to_string(r.from_plain.full_zones) + " zones with data FULL, " +
+           std::to_string(r.from_plain.empty_zones) + " EMPTY\n";
+  if (o.opts.zoned) return "created " + o.path + ": " + described + "\n";
+  return "created " + o.path + ": plain qcow2, size " + std::to_string(r.config.size) + ", cluster_size " +
+         std::to_string(r.cluster_size) + "\n";
+}
+
 }  // namespace
 
 int RunCreateCommand(const CommandArgs& args) {
-  po::options_description desc;
-  desc.add_options()("help,h", "")("opt,o", po::value<std::vector<std::string>>()->composing(), "")(
-      "cluster-size", po::value<std::string>(), "")("layout", po::value<std::string>(), "")(
-      "force,f", po::bool_switch(), "")("from", po::value<std::string>(), "")(
-      "image", po::value<std::vector<std::string>>(), "");
-  po::positional_options_description pos;
-  pos.add("image", -1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return UsageError(e.what());
+  const Parsed<CreateOptions> p = ParseCreateOptions(args);
+  if (p.exit) return *p.exit;
+  CreateResult r;
+  if (Status s = RunCreate(p.options, &r); !s.ok()) {
+    std::fputs(r.conversion.check_text.c_str(), stderr);
+    return CommandError("create", s.message(), s.IsInvalidArgument() ? kExitUsage : 1);
   }
-  if (vm.count("help")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  if (!vm.count("image")) return UsageError("missing IMAGE (try 'zonesim create --help')");
-  const auto& images = vm["image"].as<std::vector<std::string>>();
-  if (images.size() != 1) return UsageError("expected one IMAGE, got " + std::to_string(images.size()));
-  const std::string path = images[0];
-  const bool force = vm["force"].as<bool>();
-  const std::string from = vm.count("from") ? vm["from"].as<std::string>() : "";
-
-  ParsedOptions opts;
-  Status s = SortOptions(vm.count("opt") ? vm["opt"].as<std::vector<std::string>>()
-                                         : std::vector<std::string>{},
-                         &opts);
-  if (!s.ok()) return UsageError(s.message());
-
-  ZonedLayout layout = ZonedLayout::kLatest;
-  if (vm.count("layout")) {
-    const std::string l = vm["layout"].as<std::string>();
-    const auto parsed = qcow2::ParseZonedLayout(l);
-    if (!parsed) return UsageError("--layout: '" + l + "' is not v5, v9 (latest), v11 or v12");
-    layout = *parsed;
-  }
-
-  std::string cluster_text = opts.cluster_size;
-  if (vm.count("cluster-size")) {
-    std::string flag = vm["cluster-size"].as<std::string>();
-    if (!cluster_text.empty() && ParseSize(cluster_text) != ParseSize(flag))
-      return UsageError("cluster_size " + cluster_text + " and --cluster-size " + flag + " disagree");
-    cluster_text = flag;
-  }
-  uint32_t cluster_size = 65536;
-  if (!cluster_text.empty()) {
-    auto n = ParseSize(cluster_text);
-    if (!n || *n < 512 || *n > (2u << 20) || (*n & (*n - 1)) != 0)
-      return UsageError("cluster size '" + cluster_text +
-                        "' must be a power of two from 512 to 2M");
-    cluster_size = static_cast<uint32_t>(*n);
-  }
-
-  if (!opts.zoned) {
-    if (opts.zone_keys_given)
-      return UsageError(opts.first_zone_key + " given but zone.mode is none (a plain image)");
-    if (!from.empty()) return UsageError("--from makes a zoned image; drop zone.mode=none");
-  }
-
-  DeviceConfig config = ImageDefaults();
-  s = ApplyDeviceOptions(opts.geometry, &config);
-  if (!s.ok()) return UsageError(s.message());
-  // v12 stores no append limit: its default is what a reader presents.
-  if (layout == ZonedLayout::kV12 && !opts.max_append_given)
-    config.max_append_bytes = qcow2::V12MaxAppendBytes(config.zone_capacity);
-
-  Env* env = Env::Default();
-  if (!from.empty()) {
-    if (!env->FileExists(from)) return Failure(from + ": no such file");
-    if (SameFile(from, path)) return UsageError("IMAGE and --from SRC are the same file: " + path);
-    std::unique_ptr<Qcow2Image> src;
-    s = Qcow2Image::Open(env, from, /*read_only=*/true, &src);
-    if (!s.ok()) return Failure(s.message());
-    if (src->zoned().has_value()) {  // a zoned source: a change of layout revision, geometry kept
-      if (opts.zone_keys_given || opts.size_given || !cluster_text.empty())
-        return UsageError("--from " + from + " is zoned: its geometry is kept, so no -o options or "
-                          "--cluster-size (only --layout)");
-      if (!force && env->FileExists(path))
-        return Failure(path + " already exists (use --force to overwrite it)");
-      src.reset();
-      return ConvertAndCheck("zonesim create", from, path, layout, force, /*rename_over_src=*/false);
-    }
-    if (!cluster_text.empty() && cluster_size != src->cluster_size())
-      return UsageError("--from keeps " + from + "'s cluster size " +
-                        std::to_string(src->cluster_size()) + ", not " + cluster_text);
-    cluster_size = src->cluster_size();
-    if (!opts.size_given) config.size = src->virtual_size();
-    else if (config.size != src->virtual_size())
-      return UsageError("size " + std::to_string(config.size) + " differs from " + from +
-                        "'s virtual size " + std::to_string(src->virtual_size()));
-  } else if (!opts.size_given) {
-    return UsageError("size= is required (e.g. -o size=768M)");
-  }
-
-  if (opts.zoned && opts.zone_size_given && config.zone_size > config.size) {
-    return UsageError("zone size " + std::to_string(config.zone_size) + " is larger than the device size " +
-                      std::to_string(config.size));
-  }
-  if (opts.zoned) {
-    s = config.Validate();
-    if (s.ok()) s = ValidateForImage(config, layout);
-    if (!s.ok()) return UsageError(s.message());
-  } else if (config.size == 0 || config.size % 512 != 0) {
-    return UsageError("size " + std::to_string(config.size) + " must be a non-zero multiple of 512");
-  }
-
-  if (!force && env->FileExists(path))
-    return Failure(path + " already exists (use --force to overwrite it)");
-
-  if (!from.empty()) {
-    ConvertSummary summary;
-    s = ConvertToZoned(env, from, path, config, layout, force, &summary);
-    if (!s.ok()) return Failure(s.message());
-    std::printf("created %s from %s: %s; %u zones with data FULL, %u EMPTY\n", path.c_str(),
-                from.c_str(), Describe(config, layout, cluster_size).c_str(), summary.full_zones,
-                summary.empty_zones);
-    return 0;
-  }
-
-  Qcow2CreateOptions create;
-  create.virtual_size = config.size;
-  create.cluster_size = cluster_size;
-  if (opts.zoned) create.zoned = ExtensionFromConfig(config, layout);
-  s = Qcow2Image::Create(env, path, create, force);
-  if (!s.ok()) {
-    // Create removes its partial file; make sure nothing is left either way.
-    if (env->FileExists(path)) (void)env->RemoveFile(path);
-    return Failure(s.message());
-  }
-  if (opts.zoned)
-    std::printf("created %s: %s\n", path.c_str(), Describe(config, layout, cluster_size).c_str());
-  else
-    std::printf("created %s: plain qcow2, size %llu, cluster_size %u\n", path.c_str(),
-                static_cast<unsigned long long>(config.size), cluster_size);
+  std::fputs(FormatCreate(p.options, r).c_str(), stdout);
   return 0;
 }
 

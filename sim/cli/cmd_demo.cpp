@@ -6,12 +6,14 @@
 // Everything is fixed, so the output is the same on every run.
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 
 #include "zoned/device_config.h"
 #include "model/edge_coverage.h"
 #include "model/state_graph.h"
+#include "sim/cli/cli_options.h"
 #include "sim/cli/commands.h"
 #include "sim/exec/io_runner.h"
 #include "sim/devices/model_device.h"
@@ -98,28 +100,30 @@ at most 2 open and 3 active zones, Linux (null_blk) rules. See 'zonesim io
 --help' for the command dialect.
 )";
 
-}  // namespace
+struct DemoOptions {};  // the tour is fixed: no options but --help
 
-int RunDemoCommand(const CommandArgs& args) {
-  if (!args.empty()) {
-    if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-      std::cout << kDemoHelp;
-      return 0;
-    }
-    std::cerr << "zonesim demo: unexpected argument '" << args[0] << "' (try 'zonesim demo --help')\n";
-    return 2;
-  }
+Parsed<DemoOptions> ParseDemoOptions(const CommandArgs& args) {
+  CommandLine cl("demo", kDemoHelp);
+  if (std::optional<int> stop = cl.Parse(args)) return Parsed<DemoOptions>::Stop(*stop);
+  return {};
+}
 
+struct DemoResult {
+  EdgeCoverage coverage;    // the edges the tour took
+  Profile profile = Profile::kLinux;
+  CoverageSummary summary;  // against the profile's state graph
+};
+
+// The tour: its transcript is the output, streamed to `out` as each command
+// runs. InvalidArgument if the built-in device or script does not parse
+// (a guard for edits to them).
+Status RunDemo(std::ostream& out, DemoResult* r) {
   DeviceConfig config;
   Status s = ParseDeviceConfig(kDemoDevice, &config);
-  if (!s.ok()) {  // the built-in device is valid; this guards edits to it
-    std::cerr << "zonesim demo: built-in device: " << s.message() << "\n";
-    return 2;
-  }
+  if (!s.ok()) return Status::InvalidArgument("built-in device: " + s.message());
   ModelDevice device(config);
   IoRunner runner(&device);
 
-  std::ostream& out = std::cout;
   out << "zonesim demo: qemu-io's zone commands on the reference model\n"
       << "device: " << kDemoDevice << "\n"
       << "  zones 0-1 conventional; zones 2-7 sequential write required, 1M each,\n"
@@ -142,24 +146,37 @@ int RunDemoCommand(const CommandArgs& args) {
     }
     std::optional<Operation> op;
     Status ps = ParseScriptLine(line, &op);
-    if (!ps.ok() || !op) {
-      std::cerr << "zonesim demo: built-in script line " << lineno << ": " << ps.message() << "\n";
-      return 2;
-    }
+    if (!ps.ok() || !op)
+      return Status::InvalidArgument("built-in script line " + std::to_string(lineno) + ": " + ps.message());
     out << "qemu-io> " << line << "\n";
     runner.Execute(*op, out);
   }
-
-  const EdgeCoverage& coverage = device.model().coverage();
-  out << "\nState-machine edges taken (" << coverage.counts().size() << " distinct):\n";
-  for (const auto& [edge, count] : coverage.counts())
-    out << "  " << to_string(edge) << "  x" << count << "\n";
+  r->coverage = device.model().coverage();
   // How much of the profile's state machine (model/state_graph.h) the tour covered.
-  CoverageSummary summary = Summarize(BuildStateGraph(config.params), coverage);
-  out << "State graph of the " << to_string(config.params.profile) << " profile: "
-      << CoverageLine(summary) << "\n";
-  for (const std::string& e : summary.unexpected) out << "  NOT IN THE GRAPH: " << e << "\n";
-  return summary.unexpected.empty() ? 0 : 1;
+  r->profile = config.params.profile;
+  r->summary = Summarize(BuildStateGraph(config.params), r->coverage);
+  return Status::Ok();
+}
+
+// After the transcript: the edges taken and the state graph's coverage.
+std::string FormatDemoCoverage(const DemoResult& r) {
+  std::ostringstream out;
+  out << "\nState-machine edges taken (" << r.coverage.counts().size() << " distinct):\n";
+  for (const auto& [edge, count] : r.coverage.counts()) out << "  " << to_string(edge) << "  x" << count << "\n";
+  out << "State graph of the " << to_string(r.profile) << " profile: " << CoverageLine(r.summary) << "\n";
+  for (const std::string& e : r.summary.unexpected) out << "  NOT IN THE GRAPH: " << e << "\n";
+  return out.str();
+}
+
+}  // namespace
+
+int RunDemoCommand(const CommandArgs& args) {
+  const Parsed<DemoOptions> p = ParseDemoOptions(args);
+  if (p.exit) return *p.exit;
+  DemoResult r;
+  if (Status s = RunDemo(std::cout, &r); !s.ok()) return CommandError("demo", s.message(), kExitUsage);
+  std::cout << FormatDemoCoverage(r);
+  return r.summary.unexpected.empty() ? 0 : 1;
 }
 
 }  // namespace zonesim

@@ -7,12 +7,11 @@
 #include <sstream>
 
 #include "common/json_writer.h"
+#include "sim/cli/cli_options.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/dut_options.h"
 #include "sim/gate/gate.h"
 #include "sim/lockstep/run_output.h"
-
-namespace po = boost::program_options;
 
 namespace zonesim {
 
@@ -32,12 +31,7 @@ constexpr const char* kDescription =
     "read back and compared), an invalid geometry must be refused, and its qemu-img\n"
     "check must accept what it wrote and keep the write-pointer table on -r leaks.\n"
     "Exit 0 everything conforms, 1 findings, 2 the implementation could not be run\n"
-    "(or bad options).\n\noptions";
-
-int Usage(const std::string& m) {
-  std::fprintf(stderr, "zonesim gate: %s\n", m.c_str());
-  return kExitCannotRun;
-}
+    "(or bad options).\n\n";
 
 bool ParseSeeds(const std::string& text, std::vector<uint64_t>* seeds) {
   size_t dots = text.find("..");
@@ -154,59 +148,70 @@ std::string ListText() {
   return out;
 }
 
-}  // namespace
+struct GateCommandOptions {
+  GateOptions gate;
+  bool list = false;  // --list: print the matrix and the finding ids, run nothing
+  bool json = false;
+  std::string junit;
+};
 
-int RunGateCommand(const CommandArgs& args) {
+Parsed<GateCommandOptions> ParseGateOptions(const CommandArgs& args) {
+  namespace po = boost::program_options;
+  GateCommandOptions o;
   DutCliOptions dut_options;
-  std::string seeds_text = "1", profiles_text, junit;
-  GateOptions o;
-  po::options_description desc(kDescription);
-  desc.add_options()("help,h", "show this help")("list", "list the geometry matrix and the finding ids")(
-      "ops", po::value<uint64_t>(&o.ops)->default_value(1000), "operations per campaign")(
+  std::string seeds_text = "1", profiles_text;
+  CommandLine cl("gate", kDescription, kExitCannotRun);
+  cl.AddFlag("list", &o.list, "list the geometry matrix and the finding ids");
+  cl.Add()("ops", po::value<uint64_t>(&o.gate.ops)->default_value(1000), "operations per campaign")(
       "seeds", po::value<std::string>(&seeds_text)->default_value("1"), "A or A..B: the workload seeds")(
       "profiles", po::value<std::string>(&profiles_text),
       "the profiles to check, comma-separated (default: zns,zbc,linux when the --qemu-io "
       "command has a {profile} word to pass it on, else linux, the behaviour QEMU's "
-      "zoned qcow2 driver documents)")(
-      "config", po::value<std::string>(&o.declared),
-      "the implementation's declared choices, model parameters over each profile "
-      "(e.g. implicit_close=lowest_index,full_wp=zone_end): adopted, not reported")("json", "print the result as one JSON document")(
-      "junit", po::value<std::string>(&junit), "also write a JUnit XML report (a test case per case)");
-  AddDutOptions(&desc, &dut_options);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    return Usage(e.what());
-  }
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return kExitConforming;
-  }
-  if (vm.count("list")) {
+      "zoned qcow2 driver documents)");
+  cl.AddConfig(&o.gate.declared,
+               "the implementation's declared choices, model parameters over each profile "
+               "(e.g. implicit_close=lowest_index,full_wp=zone_end): adopted, not reported");
+  cl.AddJson(&o.json);
+  cl.Add()("junit", po::value<std::string>(&o.junit), "also write a JUnit XML report (a test case per case)");
+  AddDutOptions(&cl.options(), &dut_options);
+  cl.ListOptionsInHelp("options");
+  if (std::optional<int> stop = cl.Parse(args)) return Parsed<GateCommandOptions>::Stop(*stop);
+  if (o.list) return {std::move(o), std::nullopt};
+
+  GateOptions& g = o.gate;
+  if (Status s = ResolveDutOptions(dut_options, &g.dut, &g.errno_vocabulary); !s.ok())
+    return cl.Stop<GateCommandOptions>(s.message());
+  if (!g.dut.external()) return cl.Stop<GateCommandOptions>("--qemu-io CMD is required (try 'zonesim gate --help')");
+  if (g.ops == 0 || g.ops > 10000000) return cl.Stop<GateCommandOptions>("--ops must lie in 1..10000000");
+  if (!ParseSeeds(seeds_text, &g.seeds))
+    return cl.Stop<GateCommandOptions>("--seeds '" + seeds_text + "' is not A or A..B (at most 1000 seeds)");
+  if (profiles_text.empty())
+    profiles_text = dut_options.qemu_io.find("{profile}") != std::string::npos ? "zns,zbc,linux" : "linux";
+  if (!ParseProfiles(profiles_text, &g.profiles))
+    return cl.Stop<GateCommandOptions>("--profiles '" + profiles_text +
+                                       "' is not a comma-separated list of zns|zbc|linux");
+  g.progress = [](const std::string& name) { std::fprintf(stderr, "gate: %s\n", name.c_str()); };
+  return {std::move(o), std::nullopt};
+}
+
+}  // namespace
+
+int RunGateCommand(const CommandArgs& args) {
+  const Parsed<GateCommandOptions> p = ParseGateOptions(args);
+  if (p.exit) return *p.exit;
+  const GateCommandOptions& o = p.options;
+  if (o.list) {
     std::cout << ListText();
     return kExitConforming;
   }
-  if (Status s = ResolveDutOptions(dut_options, &o.dut, &o.errno_vocabulary); !s.ok()) return Usage(s.message());
-  if (!o.dut.external()) return Usage("--qemu-io CMD is required (try 'zonesim gate --help')");
-  if (o.ops == 0 || o.ops > 10000000) return Usage("--ops must lie in 1..10000000");
-  if (!ParseSeeds(seeds_text, &o.seeds)) return Usage("--seeds '" + seeds_text + "' is not A or A..B (at most 1000 seeds)");
-  if (profiles_text.empty())
-    profiles_text = dut_options.qemu_io.find("{profile}") != std::string::npos ? "zns,zbc,linux" : "linux";
-  if (!ParseProfiles(profiles_text, &o.profiles))
-    return Usage("--profiles '" + profiles_text + "' is not a comma-separated list of zns|zbc|linux");
-  o.progress = [](const std::string& name) { std::fprintf(stderr, "gate: %s\n", name.c_str()); };
-
   GateResult r;
-  Status s = RunGate(o, &r);
-  if (!s.ok()) return Usage(s.message());
-  std::cout << (vm.count("json") ? JsonReport(o, r) : TextReport(o, r));
-  if (!junit.empty()) {
-    std::ofstream out(junit, std::ios::binary | std::ios::trunc);
+  if (Status s = RunGate(o.gate, &r); !s.ok()) return CommandError("gate", s.message(), kExitCannotRun);
+  std::cout << (o.json ? JsonReport(o.gate, r) : TextReport(o.gate, r));
+  if (!o.junit.empty()) {
+    std::ofstream out(o.junit, std::ios::binary | std::ios::trunc);
     out << JunitReport(r);
     out.close();
-    if (!out) return Usage("cannot write --junit file '" + junit + "'");
+    if (!out) return CommandError("gate", "cannot write --junit file '" + o.junit + "'", kExitCannotRun);
   }
   return r.findings() ? kExitFindings : kExitConforming;
 }

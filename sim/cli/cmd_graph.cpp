@@ -9,19 +9,19 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 
 #include "zoned/device_config.h"
 #include "model/edge_coverage.h"
 #include "model/state_graph.h"
+#include "sim/cli/cli_options.h"
 #include "sim/cli/commands.h"
 
 namespace zonesim {
 
 namespace {
-
-namespace po = boost::program_options;
 
 constexpr const char* kUsage =
     "usage: zonesim graph [--profile zns|zbc|linux] [--config SPEC] [--dot] [--coverage FILE]\n"
@@ -71,87 +71,84 @@ bool ReadCoverage(const std::string& path, EdgeCoverage* out, std::string* error
   return true;
 }
 
+struct GraphOptions {
+  DeviceConfig config;  // the profile's parameters with --config over them
+  bool dot = false;
+  std::optional<EdgeCoverage> coverage;  // --coverage FILE, read
+};
+
+Parsed<GraphOptions> ParseGraphOptions(const CommandArgs& args) {
+  namespace po = boost::program_options;
+  GraphOptions o;
+  std::string profile_name, config_spec, coverage_path;
+  CommandLine cl("graph", kUsage);
+  cl.AddProfile(&profile_name, "zns, zbc or linux (default linux)");
+  cl.AddConfig(&config_spec, "device/parameter SPEC overriding the profile");
+  cl.AddFlag("dot", &o.dot, "print Graphviz DOT instead of a table");
+  cl.Add()("coverage", po::value(&coverage_path), "mark the edges recorded in FILE");
+  if (std::optional<int> stop = cl.Parse(args)) return Parsed<GraphOptions>::Stop(*stop);
+
+  Profile profile = Profile::kLinux;
+  if (cl.Given("profile")) {
+    if (Status s = ParseProfileOption(profile_name, &profile); !s.ok()) return cl.Stop<GraphOptions>(s.message());
+  }
+  o.config.params = profile_params(profile);
+  if (cl.Given("config")) {
+    if (Status s = ApplyConfigOption(config_spec, &o.config); !s.ok()) return cl.Stop<GraphOptions>(s.message());
+  }
+  if (cl.Given("coverage")) {
+    std::string error;
+    o.coverage.emplace();
+    if (!ReadCoverage(coverage_path, &*o.coverage, &error)) return cl.Stop<GraphOptions>(error);
+  }
+  return {std::move(o), std::nullopt};
+}
+
+struct GraphResult {
+  StateGraph graph;
+  std::optional<CoverageSummary> coverage;  // with --coverage
+};
+
+GraphResult RunGraph(const GraphOptions& o) {
+  GraphResult r{BuildStateGraph(o.config.params), std::nullopt};
+  if (o.coverage) r.coverage = Summarize(r.graph, *o.coverage);
+  return r;
+}
+
+// The graph itself: a table or DOT.
+std::string FormatGraph(const GraphOptions& o, const GraphResult& r) {
+  const EdgeCoverage* cov = o.coverage ? &*o.coverage : nullptr;
+  if (o.dot) return RenderDot(r.graph, cov);
+  return "# zone state machine, " + std::string(to_string(r.graph.profile)) + " profile (" +
+         FormatDeviceConfig(o.config) + ")\n" + RenderTable(r.graph, cov);
+}
+
+// What --coverage adds: the covered fraction, the uncovered edges, and the
+// recorded edges the graph does not have.
+std::string FormatCoverage(const CoverageSummary& summary) {
+  std::string out = CoverageLine(summary) + "\n";
+  if (!summary.uncovered.empty()) {
+    out += "uncovered edges:\n";
+    for (const std::string& e : summary.uncovered) out += "  " + e + "\n";
+  }
+  if (!summary.unexpected.empty()) {
+    out += "recorded edges NOT in the graph:\n";
+    for (const std::string& e : summary.unexpected) out += "  " + e + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 int RunGraphCommand(const CommandArgs& args) {
-  std::string profile_name, config_spec, coverage_path;
-  bool dot = false, help = false;
-  po::options_description opts("zonesim graph options");
-  opts.add_options()
-      ("help,h", po::bool_switch(&help), "show this help")
-      ("profile", po::value(&profile_name), "zns, zbc or linux (default linux)")
-      ("config", po::value(&config_spec), "device/parameter SPEC overriding the profile")
-      ("dot", po::bool_switch(&dot), "print Graphviz DOT instead of a table")
-      ("coverage", po::value(&coverage_path), "mark the edges recorded in FILE");
-  try {
-    po::variables_map vm;
-    po::positional_options_description none;  // no operands: reject stray words
-    po::store(po::command_line_parser(args).options(opts).positional(none).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "zonesim graph: %s (try 'zonesim graph --help')\n", e.what());
-    return 2;
-  }
-  if (help) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-
-  DeviceConfig config;
-  config.params = profile_params(Profile::kLinux);
-  if (!profile_name.empty()) {
-    auto p = profile_from_string(profile_name);
-    if (!p) {
-      std::fprintf(stderr, "zonesim graph: --profile '%s' is not one of zns|zbc|linux\n",
-                   profile_name.c_str());
-      return 2;
-    }
-    config.params = profile_params(*p);
-  }
-  if (!config_spec.empty()) {
-    Status s = ApplyDeviceOptions({config_spec}, &config);
-    if (s.ok()) s = config.Validate();
-    if (!s.ok()) {
-      std::fprintf(stderr, "zonesim graph: --config: %s\n", s.message().c_str());
-      return 2;
-    }
-  }
-
-  EdgeCoverage coverage;
-  const bool with_coverage = !coverage_path.empty();
-  if (with_coverage) {
-    std::string error;
-    if (!ReadCoverage(coverage_path, &coverage, &error)) {
-      std::fprintf(stderr, "zonesim graph: %s\n", error.c_str());
-      return 2;
-    }
-  }
-
-  const StateGraph graph = BuildStateGraph(config.params);
-  const EdgeCoverage* cov = with_coverage ? &coverage : nullptr;
-  if (dot) {
-    std::fputs(RenderDot(graph, cov).c_str(), stdout);
-  } else {
-    std::printf("# zone state machine, %s profile (%s)\n", std::string(to_string(graph.profile)).c_str(),
-                FormatDeviceConfig(config).c_str());
-    std::fputs(RenderTable(graph, cov).c_str(), stdout);
-  }
-  if (!with_coverage) return 0;
-
-  const CoverageSummary summary = Summarize(graph, coverage);
+  const Parsed<GraphOptions> p = ParseGraphOptions(args);
+  if (p.exit) return *p.exit;
+  const GraphResult r = RunGraph(p.options);
+  std::fputs(FormatGraph(p.options, r).c_str(), stdout);
+  if (!r.coverage) return 0;
   // With --dot the summary goes to stderr so stdout stays a valid DOT file.
-  FILE* out = dot ? stderr : stdout;
-  std::fprintf(out, "%s\n", CoverageLine(summary).c_str());
-  if (!summary.uncovered.empty()) {
-    std::fprintf(out, "uncovered edges:\n");
-    for (const std::string& e : summary.uncovered) std::fprintf(out, "  %s\n", e.c_str());
-  }
-  if (!summary.unexpected.empty()) {
-    std::fprintf(out, "recorded edges NOT in the graph:\n");
-    for (const std::string& e : summary.unexpected) std::fprintf(out, "  %s\n", e.c_str());
-    return 1;
-  }
-  return 0;
+  std::fputs(FormatCoverage(*r.coverage).c_str(), p.options.dot ? stderr : stdout);
+  return r.coverage->unexpected.empty() ? 0 : 1;
 }
 
 }  // namespace zonesim

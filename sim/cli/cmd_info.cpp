@@ -5,6 +5,8 @@
 // to it. Exit status: 0 ok, 1 the image cannot be read, 2 bad usage.
 #include <cstdio>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,7 @@
 #include "qcow2/storage/qcow2_image.h"
 #include "qcow2/storage/zoned_extension.h"
 #include "qcow2/zoned/zoned_image.h"
+#include "sim/cli/cli_options.h"
 #include "sim/cli/commands.h"
 
 namespace zonesim {
@@ -36,137 +39,139 @@ constexpr ZoneCondition kShown[] = {ZoneCondition::kNotWp, ZoneCondition::kEmpty
 
 std::string Limit(uint32_t v) { return v == 0 ? "0 (no limit)" : std::to_string(v); }
 
-}  // namespace
-
-int RunInfoCommand(const CommandArgs& args) {
+struct InfoOptions {
   std::string path;
   bool json = false;
   bool force_share = false;
-  for (const std::string& a : args) {
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (a == "--json") {
-      json = true;
-    } else if (a == "-U" || a == "--force-share") {
-      force_share = true;
-    } else if (!a.empty() && a[0] == '-') {
-      std::fprintf(stderr, "zonesim info: unknown option '%s'\n", a.c_str());
-      return 2;
-    } else if (path.empty()) {
-      path = a;
-    } else {
-      std::fprintf(stderr, "zonesim info: expected one IMAGE, got '%s' too\n", a.c_str());
-      return 2;
-    }
-  }
-  if (path.empty()) {
-    std::fprintf(stderr, "zonesim info: missing IMAGE (try 'zonesim info --help')\n");
-    return 2;
-  }
+};
 
-  Env* env = Env::Default();
+Parsed<InfoOptions> ParseInfoOptions(const CommandArgs& args) {
+  InfoOptions o;
+  std::vector<std::string> images;
+  CommandLine cl("info", kUsage);
+  cl.AddJson(&o.json);
+  cl.AddForceShare(&o.force_share);
+  cl.Operands(&images);
+  if (std::optional<int> stop = cl.Parse(args)) return Parsed<InfoOptions>::Stop(*stop);
+  if (images.empty()) return cl.Stop<InfoOptions>("missing IMAGE (try 'zonesim info --help')");
+  if (images.size() > 1) return cl.Stop<InfoOptions>("expected one IMAGE, got '" + images[1] + "' too");
+  o.path = images[0];
+  return {std::move(o), std::nullopt};
+}
+
+struct InfoResult {
   uint64_t virtual_size = 0;
   uint32_t cluster_size = 0;
-  bool zoned = false;
-  std::vector<std::string> warnings;  // the image's, then recovery's
+  std::optional<ZonedExtension> zoned;     // the extension, if the image has one
+  std::map<ZoneCondition, uint32_t> counts;  // zones per condition after recovery
+  std::vector<std::string> warnings;       // the image's, then recovery's
+};
+
+uint32_t Count(const InfoResult& r, ZoneCondition c) {
+  const auto it = r.counts.find(c);
+  return it == r.counts.end() ? 0 : it->second;
+}
+
+Status RunInfo(const InfoOptions& o, InfoResult* r) {
+  Env* env = Env::Default();
   {
     std::unique_ptr<Qcow2Image> image;
-    Status s = Qcow2Image::Open(env, path, /*read_only=*/true, &image, force_share);
-    if (!s.ok()) {
-      std::fprintf(stderr, "zonesim info: %s\n", s.message().c_str());
-      return 1;
-    }
-    virtual_size = image->virtual_size();
-    cluster_size = image->cluster_size();
-    zoned = image->zoned().has_value();
-    warnings = image->warnings();
+    Status s = Qcow2Image::Open(env, o.path, /*read_only=*/true, &image, o.force_share);
+    if (!s.ok()) return s;
+    r->virtual_size = image->virtual_size();
+    r->cluster_size = image->cluster_size();
+    r->warnings = image->warnings();
+    if (!image->zoned().has_value()) return Status::Ok();
   }
-
+  // Geometry only: behaviour parameters do not change recovery. Append
+  // support off so an odd max_append_bytes cannot stop the description.
+  ZoneParams params = profile_params(Profile::kLinux);
+  params.zone_append_supported = false;
   std::unique_ptr<ZonedImage> zi;
-  std::map<ZoneCondition, uint32_t> counts;
-  if (zoned) {
-    // Geometry only: behaviour parameters do not change recovery. Append
-    // support off so an odd max_append_bytes cannot stop the description.
-    ZoneParams params = profile_params(Profile::kLinux);
-    params.zone_append_supported = false;
-    Status s = ZonedImage::OpenReadOnly(env, path, params, &zi, force_share);
-    if (!s.ok()) {
-      std::fprintf(stderr, "zonesim info: %s\n", s.message().c_str());
-      return 1;
-    }
-    std::vector<ZoneReportEntry> zones;
-    if (zi->Report(0, 0, ReportFilter::kAll, &zones, nullptr) != ZoneStatus::kOk) {
-      std::fprintf(stderr, "zonesim info: %s: cannot report zones\n", path.c_str());
-      return 1;
-    }
-    for (const ZoneReportEntry& e : zones) ++counts[e.cond];
-    warnings.insert(warnings.end(), zi->warnings().begin(), zi->warnings().end());
-  }
+  Status s = ZonedImage::OpenReadOnly(env, o.path, params, &zi, o.force_share);
+  if (!s.ok()) return s;
+  std::vector<ZoneReportEntry> zones;
+  if (zi->Report(0, 0, ReportFilter::kAll, &zones, nullptr) != ZoneStatus::kOk)
+    return Status::IoError(o.path + ": cannot report zones");
+  for (const ZoneReportEntry& e : zones) ++r->counts[e.cond];
+  r->zoned = zi->extension();
+  r->warnings.insert(r->warnings.end(), zi->warnings().begin(), zi->warnings().end());
+  return Status::Ok();
+}
 
-  if (json) {
-    JsonWriter w;
-    w.BeginObject();
-    w.Field("zonesim_version", BuildVersion());
-    w.Field("image", path);
-    w.Field("virtual_size", virtual_size);
-    w.Field("cluster_size", cluster_size);
-    w.Field("zoned", zoned);
-    if (zoned) {
-      const ZonedExtension& e = zi->extension();
-      w.Field("layout", qcow2::ZonedLayoutId(e.layout));
-      w.Field("extension_length", static_cast<uint64_t>(qcow2::ZonedLayoutLength(e.layout)));
-      w.Field("revision", qcow2::ZonedLayoutRevisions(e.layout));
-      w.Field("entry_encoding", qcow2::ZonedEntryEncoding(e.layout));
-      w.Field("zone_size", e.zone_size);
-      w.Field("zone_capacity", e.zone_capacity);
-      w.Field("conventional_zones", e.conventional_zones);
-      w.Field("nr_zones", e.nr_zones);
-      w.Field("max_open_zones", e.max_open_zones);
-      w.Field("max_active_zones", e.max_active_zones);
-      w.Field("max_append_bytes", e.max_append_bytes);
-      w.Field("zonedmeta_offset", e.zonedmeta_offset);
-      w.Field("zonedmeta_size", e.zonedmeta_size);
-      w.Key("zone_conditions").BeginObject();
-      for (ZoneCondition c : kShown) w.Field(to_string(c), counts[c]);
-      w.EndObject();
-    }
-    w.Key("warnings").BeginArray();
-    for (const std::string& m : warnings) w.String(m);
-    w.EndArray();
+std::string FormatInfoJson(const InfoOptions& o, const InfoResult& r) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Field("zonesim_version", BuildVersion());
+  w.Field("image", o.path);
+  w.Field("virtual_size", r.virtual_size);
+  w.Field("cluster_size", r.cluster_size);
+  w.Field("zoned", r.zoned.has_value());
+  if (r.zoned) {
+    const ZonedExtension& e = *r.zoned;
+    w.Field("layout", qcow2::ZonedLayoutId(e.layout));
+    w.Field("extension_length", static_cast<uint64_t>(qcow2::ZonedLayoutLength(e.layout)));
+    w.Field("revision", qcow2::ZonedLayoutRevisions(e.layout));
+    w.Field("entry_encoding", qcow2::ZonedEntryEncoding(e.layout));
+    w.Field("zone_size", e.zone_size);
+    w.Field("zone_capacity", e.zone_capacity);
+    w.Field("conventional_zones", e.conventional_zones);
+    w.Field("nr_zones", e.nr_zones);
+    w.Field("max_open_zones", e.max_open_zones);
+    w.Field("max_active_zones", e.max_active_zones);
+    w.Field("max_append_bytes", e.max_append_bytes);
+    w.Field("zonedmeta_offset", e.zonedmeta_offset);
+    w.Field("zonedmeta_size", e.zonedmeta_size);
+    w.Key("zone_conditions").BeginObject();
+    for (ZoneCondition c : kShown) w.Field(to_string(c), Count(r, c));
     w.EndObject();
-    std::fputs(w.str().c_str(), stdout);
-    return 0;
   }
+  w.Key("warnings").BeginArray();
+  for (const std::string& m : r.warnings) w.String(m);
+  w.EndArray();
+  w.EndObject();
+  return w.str();
+}
 
-  std::printf("image: %s\n", path.c_str());
-  std::printf("virtual size: %llu\n", static_cast<unsigned long long>(virtual_size));
-  std::printf("cluster size: %u\n", cluster_size);
-  if (!zoned) {
-    std::printf("zoned: no\n");
-    for (const std::string& m : warnings) std::printf("warning: %s\n", m.c_str());
-    return 0;
+std::string FormatInfoText(const InfoOptions& o, const InfoResult& r) {
+  std::string out = "image: " + o.path + "\n";
+  out += "virtual size: " + std::to_string(r.virtual_size) + "\n";
+  out += "cluster size: " + std::to_string(r.cluster_size) + "\n";
+  if (r.zoned) {
+    const ZonedExtension& e = *r.zoned;
+    out += "zoned: host-managed\n";
+    out += std::string("layout: ") + qcow2::ZonedLayoutId(e.layout) + " (" +
+           std::to_string(qcow2::ZonedLayoutLength(e.layout)) + "-byte extension)\n";
+    out += std::string("revision: ") + qcow2::ZonedLayoutRevisions(e.layout) + "; write-pointer entries " +
+           qcow2::ZonedEntryEncoding(e.layout) + "\n";
+    out += "zone size: " + std::to_string(e.zone_size) + "\n";
+    out += "zone capacity: " + std::to_string(e.zone_capacity) + "\n";
+    out += "zones: " + std::to_string(e.nr_zones) + " (" + std::to_string(e.conventional_zones) + " conventional, " +
+           std::to_string(e.nr_zones - e.conventional_zones) + " sequential)\n";
+    out += "max open zones: " + Limit(e.max_open_zones) + "\n";
+    out += "max active zones: " + Limit(e.max_active_zones) + "\n";
+    out += "max append bytes: " + std::to_string(e.max_append_bytes) + "\n";
+    out += "write-pointer table: offset " + Hex(e.zonedmeta_offset) + ", " + std::to_string(e.zonedmeta_size) +
+           " bytes\n";
+    out += "zone conditions after recovery:";
+    for (ZoneCondition c : kShown) out += " " + std::string(to_string(c)) + " " + std::to_string(Count(r, c));
+    out += "\n";
+  } else {
+    out += "zoned: no\n";
   }
-  const ZonedExtension& e = zi->extension();
-  std::printf("zoned: host-managed\n");
-  std::printf("layout: %s (%zu-byte extension)\n", qcow2::ZonedLayoutId(e.layout), qcow2::ZonedLayoutLength(e.layout));
-  std::printf("revision: %s; write-pointer entries %s\n", qcow2::ZonedLayoutRevisions(e.layout),
-              qcow2::ZonedEntryEncoding(e.layout));
-  std::printf("zone size: %llu\n", static_cast<unsigned long long>(e.zone_size));
-  std::printf("zone capacity: %llu\n", static_cast<unsigned long long>(e.zone_capacity));
-  std::printf("zones: %u (%u conventional, %u sequential)\n", e.nr_zones, e.conventional_zones,
-              e.nr_zones - e.conventional_zones);
-  std::printf("max open zones: %s\n", Limit(e.max_open_zones).c_str());
-  std::printf("max active zones: %s\n", Limit(e.max_active_zones).c_str());
-  std::printf("max append bytes: %u\n", e.max_append_bytes);
-  std::printf("write-pointer table: offset %s, %llu bytes\n", Hex(e.zonedmeta_offset).c_str(),
-              static_cast<unsigned long long>(e.zonedmeta_size));
-  std::printf("zone conditions after recovery:");
-  for (ZoneCondition c : kShown)
-    std::printf(" %s %u", std::string(to_string(c)).c_str(), counts[c]);
-  std::printf("\n");
-  for (const std::string& m : warnings) std::printf("warning: %s\n", m.c_str());
+  for (const std::string& m : r.warnings) out += "warning: " + m + "\n";
+  return out;
+}
+
+}  // namespace
+
+int RunInfoCommand(const CommandArgs& args) {
+  const Parsed<InfoOptions> p = ParseInfoOptions(args);
+  if (p.exit) return *p.exit;
+  InfoResult r;
+  if (Status s = RunInfo(p.options, &r); !s.ok()) return CommandError("info", s.message(), 1);
+  const std::string out = p.options.json ? FormatInfoJson(p.options, r) : FormatInfoText(p.options, r);
+  std::fputs(out.c_str(), stdout);
   return 0;
 }
 

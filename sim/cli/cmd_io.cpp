@@ -23,6 +23,7 @@
 
 #include "common/env.h"
 #include "zoned/device_config.h"
+#include "sim/cli/cli_options.h"
 #include "sim/cli/commands.h"
 #include "sim/exec/io_runner.h"
 #include "sim/devices/model_device.h"
@@ -32,8 +33,6 @@
 namespace zonesim {
 
 namespace {
-
-namespace po = boost::program_options;
 
 // The longest command line read from standard input.
 constexpr size_t kMaxLine = 4096;
@@ -103,11 +102,6 @@ bool OnlyReads(const std::vector<Operation>& ops) {
   return true;
 }
 
-int usage_error(const std::string& msg) {
-  std::cerr << "zonesim io: " << msg << "\n";
-  return 2;
-}
-
 bool IsQuit(std::string_view line) {
   size_t b = line.find_first_not_of(" \t"), e = line.find_last_not_of(" \t\r");
   if (b == std::string_view::npos) return false;
@@ -116,158 +110,167 @@ bool IsQuit(std::string_view line) {
 }
 
 // qemu-io's command loop over a pipe: prompt, read a line, run it, flush.
-// Returns the exit status: 2 at a malformed line (the session stops there),
-// else 1 if a command failed, else 0.
-int RunStdinSession(Device* device) {
+// Returns the exit status of the commands: 2 at a malformed line (the
+// session stops there; *error says why), else 1 if a command failed, else 0.
+int RunStdinSession(Device* device, std::ostream& out, std::string* error) {
   IoRunner runner(device);
   // Lines are bounded so that piping a binary file in cannot allocate without limit.
   std::vector<char> buf(kMaxLine + 1);
   for (int lineno = 1;; ++lineno) {
-    std::cout << "qemu-io> " << std::flush;
+    out << "qemu-io> " << std::flush;
     std::cin.getline(buf.data(), static_cast<std::streamsize>(buf.size()));
     if (std::cin.gcount() == 0 && std::cin.eof()) break;
     if (std::cin.fail() && !std::cin.eof()) {
-      std::cout << std::flush;
-      return usage_error("line " + std::to_string(lineno) + ": longer than " + std::to_string(kMaxLine) +
-                         " characters");
+      out << std::flush;
+      *error = "line " + std::to_string(lineno) + ": longer than " + std::to_string(kMaxLine) + " characters";
+      return kExitUsage;
     }
     std::string_view line(buf.data());
     if (IsQuit(line)) break;
     std::optional<Operation> op;
     Status s = ParseScriptLine(line, &op);
     if (!s.ok()) {
-      std::cout << std::flush;
-      return usage_error("line " + std::to_string(lineno) + ": " + s.message());
+      out << std::flush;
+      *error = "line " + std::to_string(lineno) + ": " + s.message();
+      return kExitUsage;
     }
-    if (op) runner.Execute(*op, std::cout);
+    if (op) runner.Execute(*op, out);
     if (std::cin.eof()) {
-      std::cout << "qemu-io> ";  // qemu-io prompts again before it sees the end
+      out << "qemu-io> ";  // qemu-io prompts again before it sees the end
       break;
     }
   }
-  std::cout << std::flush;
+  out << std::flush;
   return runner.exit_status();
+}
+
+struct IoOptions {
+  std::optional<DeviceConfig> model;  // --model SPEC; else an image
+  std::string image;
+  ZoneParams params;  // IMAGE: --profile with --config over it
+  bool read_only = false;
+  bool force_share = false;
+  bool from_stdin = true;      // no -c
+  std::vector<Operation> ops;  // the -c commands, parsed
+  std::string coverage_out;
+};
+
+Parsed<IoOptions> ParseIoOptions(const CommandArgs& args) {
+  namespace po = boost::program_options;
+  IoOptions o;
+  std::string model_spec, profile_name, config_spec;
+  std::vector<std::string> cmds, images;
+  CommandLine cl("io", std::string(kIoHelp) + "\n");
+  cl.Add()("model", po::value(&model_spec), "run on the reference model with this device SPEC");
+  cl.AddProfile(&profile_name, "IMAGE only: behaviour preset zns|zbc|linux (default linux)");
+  cl.AddConfig(&config_spec, "IMAGE only: behaviour parameters key=value,...");
+  cl.AddFlag("read-only,r", &o.read_only, "IMAGE only: open it read-only (never written; writes fail)");
+  cl.AddForceShare(&o.force_share, "IMAGE only, with -r: inspect an image another process has locked");
+  cl.Add()("cmd,c", po::value(&cmds), "a command to run (repeatable)")(
+      "coverage-out", po::value(&o.coverage_out),
+      "--model only: write the model's edge coverage (one edge a line) to FILE");
+  cl.Operands(&images);
+  cl.ListOptionsInHelp("options");
+  if (std::optional<int> stop = cl.Parse(args)) return Parsed<IoOptions>::Stop(*stop);
+
+  const bool model = cl.Given("model");
+  if (images.size() > 1) return cl.Stop<IoOptions>("more than one IMAGE given ('" + images[1] + "')");
+  if (model == !images.empty()) return cl.Stop<IoOptions>("give either --model SPEC or an IMAGE (try 'zonesim io --help')");
+  if (model && (cl.Given("profile") || cl.Given("config")))
+    return cl.Stop<IoOptions>("--profile and --config apply to an IMAGE; put parameters in the --model SPEC");
+  if (model && (o.read_only || o.force_share)) return cl.Stop<IoOptions>("-r and -U apply to an IMAGE");
+  if (o.force_share && !o.read_only)
+    return cl.Stop<IoOptions>("-U (--force-share) needs -r: a writer must hold the lock");
+  if (!model && cl.Given("coverage-out"))
+    return cl.Stop<IoOptions>("--coverage-out needs --model (only the model records edge coverage)");
+
+  // -c commands: every one is parsed before the first runs.
+  o.from_stdin = !cl.Given("cmd");
+  for (size_t i = 0; i < cmds.size(); ++i) {
+    if (IsQuit(cmds[i])) break;
+    std::optional<Operation> op;
+    Status s = ParseScriptLine(cmds[i], &op);
+    if (!s.ok()) return cl.Stop<IoOptions>("command " + std::to_string(i + 1) + ": " + s.message());
+    if (op) o.ops.push_back(*op);
+  }
+
+  if (model) {
+    o.model.emplace();
+    Status s = ParseDeviceConfig(model_spec, &*o.model);
+    if (!s.ok()) return cl.Stop<IoOptions>("--model: " + s.message());
+    return {std::move(o), std::nullopt};
+  }
+  o.image = images[0];
+  Profile profile = Profile::kLinux;
+  if (cl.Given("profile")) {
+    if (Status s = ParseProfileOption(profile_name, &profile); !s.ok()) return cl.Stop<IoOptions>(s.message());
+  }
+  DeviceConfig config;
+  config.params = profile_params(profile);
+  if (cl.Given("config")) {
+    const DeviceConfig before = config;
+    Status s = ApplyDeviceOptions({config_spec}, &config);
+    if (!s.ok()) return cl.Stop<IoOptions>("--config: " + s.message());
+    if (!SameGeometry(before, config))
+      return cl.Stop<IoOptions>("--config: geometry comes from the image; give only behaviour parameters");
+    if (config.params.profile != profile) return cl.Stop<IoOptions>("--config: use --profile to choose the profile");
+  }
+  o.params = config.params;
+  return {std::move(o), std::nullopt};
+}
+
+struct IoResult {
+  int commands_status = 0;  // 0 every command succeeded, 1 one failed, 2 a malformed line stopped the session
+  std::string stop_error;   // why the session stopped (status 2)
+  Status closed;            // the device's Close: the write pointers reach the image here
+  bool coverage_written = true;
+};
+
+// Opens the device, runs the commands with qemu-io's output streamed to
+// `out` as each runs (that output is the command's result), closes the
+// device and writes --coverage-out. Non-ok: the device could not be opened.
+Status RunIo(const IoOptions& o, std::ostream& out, IoResult* r) {
+  std::unique_ptr<Device> device;
+  if (o.model) {
+    device = MakeModelDevice(*o.model);
+  } else {
+    ImageOpenMode mode;
+    // Only -c scripts are known before the image opens; a session from
+    // standard input may write at any line.
+    mode.read_only = o.read_only || (!o.from_stdin && OnlyReads(o.ops) && ::access(o.image.c_str(), W_OK) != 0);
+    mode.force_share = o.force_share;
+    Status s;
+    device = OpenImageDevice(Env::Default(), o.image, o.params, &s, mode);
+    if (!device) return Status::InvalidArgument(o.image + ": " + s.ToString());
+  }
+  r->commands_status =
+      o.from_stdin ? RunStdinSession(device.get(), out, &r->stop_error) : RunOperations(device.get(), o.ops, out);
+  out.flush();
+  r->closed = device->Close();
+  if (!o.coverage_out.empty()) {
+    std::ofstream f(o.coverage_out, std::ios::binary | std::ios::trunc);
+    f << ModelOf(device.get())->coverage().Serialize();
+    f.close();
+    r->coverage_written = static_cast<bool>(f);
+  }
+  return Status::Ok();
 }
 
 }  // namespace
 
 int RunIoCommand(const CommandArgs& args) {
-  po::options_description visible("options");
-  visible.add_options()
-      ("help,h", "print this help")
-      ("model", po::value<std::string>(), "run on the reference model with this device SPEC")
-      ("profile", po::value<std::string>(), "IMAGE only: behaviour preset zns|zbc|linux (default linux)")
-      ("config", po::value<std::string>(), "IMAGE only: behaviour parameters key=value,...")
-      ("read-only,r", "IMAGE only: open it read-only (never written; writes fail)")
-      ("force-share,U", "IMAGE only, with -r: inspect an image another process has locked")
-      ("cmd,c", po::value<std::vector<std::string>>(), "a command to run (repeatable)")
-      ("coverage-out", po::value<std::string>(),
-       "--model only: write the model's edge coverage (one edge a line) to FILE");
-  po::options_description hidden;
-  hidden.add_options()("image", po::value<std::vector<std::string>>());
-  po::options_description all;
-  all.add(visible).add(hidden);
-  po::positional_options_description positional;
-  positional.add("image", -1);
-
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return usage_error(std::string(e.what()) + " (try 'zonesim io --help')");
+  const Parsed<IoOptions> p = ParseIoOptions(args);
+  if (p.exit) return *p.exit;
+  IoResult r;
+  if (Status s = RunIo(p.options, std::cout, &r); !s.ok()) return CommandError("io", s.message(), kExitUsage);
+  int status = r.commands_status;
+  if (!r.stop_error.empty()) CommandError("io", r.stop_error, kExitUsage);
+  if (!r.closed.ok()) {
+    CommandError("io", "closing the device failed: " + r.closed.message(), 1);
+    if (status != kExitUsage) status = 1;
   }
-  if (vm.count("help")) {
-    std::cout << kIoHelp << "\n" << visible;
-    return 0;
-  }
-
-  std::vector<std::string> images;
-  if (vm.count("image")) images = vm["image"].as<std::vector<std::string>>();
-  bool model = vm.count("model") > 0;
-  if (images.size() > 1) return usage_error("more than one IMAGE given ('" + images[1] + "')");
-  if (model == !images.empty())
-    return usage_error("give either --model SPEC or an IMAGE (try 'zonesim io --help')");
-  if (model && (vm.count("profile") || vm.count("config")))
-    return usage_error("--profile and --config apply to an IMAGE; put parameters in the --model SPEC");
-  if (model && (vm.count("read-only") || vm.count("force-share")))
-    return usage_error("-r and -U apply to an IMAGE");
-  if (vm.count("force-share") && !vm.count("read-only"))
-    return usage_error("-U (--force-share) needs -r: a writer must hold the lock");
-  if (!model && vm.count("coverage-out"))
-    return usage_error("--coverage-out needs --model (only the model records edge coverage)");
-
-  // -c commands: every one is parsed before the first runs.
-  std::vector<Operation> ops;
-  if (vm.count("cmd")) {
-    const auto& cmds = vm["cmd"].as<std::vector<std::string>>();
-    for (size_t i = 0; i < cmds.size(); ++i) {
-      if (IsQuit(cmds[i])) break;
-      std::optional<Operation> op;
-      Status s = ParseScriptLine(cmds[i], &op);
-      if (!s.ok()) return usage_error("command " + std::to_string(i + 1) + ": " + s.message());
-      if (op) ops.push_back(*op);
-    }
-  }
-
-  std::unique_ptr<Device> device;
-  if (model) {
-    DeviceConfig config;
-    Status s = ParseDeviceConfig(vm["model"].as<std::string>(), &config);
-    if (!s.ok()) return usage_error("--model: " + s.message());
-    device = MakeModelDevice(config);
-  } else {
-    DeviceConfig config;
-    Profile profile = Profile::kLinux;
-    if (vm.count("profile")) {
-      auto p = profile_from_string(vm["profile"].as<std::string>());
-      if (!p)
-        return usage_error("--profile: '" + vm["profile"].as<std::string>() +
-                           "' is not one of zns|zbc|linux");
-      profile = *p;
-    }
-    config.params = profile_params(profile);
-    if (vm.count("config")) {
-      DeviceConfig before = config;
-      Status s = ApplyDeviceOptions({vm["config"].as<std::string>()}, &config);
-      if (!s.ok()) return usage_error("--config: " + s.message());
-      if (!SameGeometry(before, config))
-        return usage_error("--config: geometry comes from the image; give only behaviour parameters");
-      if (config.params.profile != profile)
-        return usage_error("--config: use --profile to choose the profile");
-    }
-    ImageOpenMode mode;
-    // Only -c scripts are known before the image opens; a session from
-    // standard input may write at any line.
-    mode.read_only = vm.count("read-only") > 0 ||
-                     (vm.count("cmd") && OnlyReads(ops) && ::access(images[0].c_str(), W_OK) != 0);
-    mode.force_share = vm.count("force-share") > 0;
-    Status s;
-    device = OpenImageDevice(Env::Default(), images[0], config.params, &s, mode);
-    if (!device) return usage_error(images[0] + ": " + s.ToString());
-  }
-
-  int status = 0;
-  if (vm.count("cmd")) {
-    status = RunOperations(device.get(), ops, std::cout);
-  } else {
-    status = RunStdinSession(device.get());
-  }
-  std::cout.flush();
-  // The write pointers reach the image here: its result decides the exit status.
-  Status closed = device->Close();
-  if (!closed.ok()) {
-    std::cerr << "zonesim io: closing the device failed: " << closed.message() << "\n";
-    if (status != 2) status = 1;
-  }
-
-  if (vm.count("coverage-out")) {
-    const std::string path = vm["coverage-out"].as<std::string>();
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << ModelOf(device.get())->coverage().Serialize();
-    f.close();
-    if (!f) return usage_error("--coverage-out: cannot write '" + path + "'");
-  }
+  if (!r.coverage_written)
+    return CommandError("io", "--coverage-out: cannot write '" + p.options.coverage_out + "'", kExitUsage);
   return status;
 }
 

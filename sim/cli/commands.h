@@ -1,7 +1,7 @@
-// The zonesim subcommands. Each lives in its own sim/cmd_<name>.cpp and takes
+// The zonesim subcommands. Each lives in its own sim/cli/cmd_<name>.cpp and takes
 // the arguments after the subcommand name; it returns the process exit status.
 // Usage errors print one line to stderr and return 2 (fuzz/replay/check keep
-// their own documented codes).
+// their own documented codes). sim/cli/README.md shows the shape of a command.
 #pragma once
 
 #include <string>

@@ -1,5 +1,5 @@
 // zonesim: deterministic zoned-device simulator and conformance checker.
-// Dispatches to one subcommand per file (sim/cmd_*.cpp).
+// Dispatches to one subcommand per file (sim/cli/cmd_*.cpp).
 #include <cstdio>
 #include <cstring>
 #include <new>
