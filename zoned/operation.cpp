@@ -59,6 +59,30 @@ std::string_view qemu_io_name(OpKind k) {
   return n ? n->qemu_io : "command";
 }
 
+namespace {
+
+// The words report_filter_from_string reads; which filter each one names is
+// decided there, so the two directions cannot disagree.
+constexpr std::string_view kReportOptionWords[] = {"all",    "empty", "imp_open", "exp_open", "closed",
+                                                   "full",   "readonly", "offline", "not_wp"};
+
+}  // namespace
+
+std::string_view report_option_name(ReportFilter f) {
+  for (std::string_view w : kReportOptionWords)
+    if (report_filter_from_string(w) == f) return w;
+  return "?";
+}
+
+std::string report_option_names() {
+  std::string out;
+  for (ReportFilter f : kReportFilters) {
+    if (!out.empty()) out += '|';
+    out += report_option_name(f);
+  }
+  return out;
+}
+
 Operation ResolveZoneRange(const Operation& op, const DeviceConfig& config) {
   if (!is_zone_management(op.kind)) return op;
   Operation r = op;

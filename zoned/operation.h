@@ -26,7 +26,7 @@ enum class OpKind : uint8_t {
   kFinish,
   kReset,
   kOffline,  // ZNS Offline Zone
-  kReport,   // zrp: report `count` zones from offset
+  kReport,   // zrp: report up to `count` zones matching `filter` from offset
   kPowerCycle,
   kInjectReadOnly,
   kInjectOffline,
@@ -40,7 +40,15 @@ struct Operation {
   Payload payload;            // write/append data; read: pattern to verify against
   bool verify = false;        // read -P: compare the data with payload
   bool print_sector = false;  // zap -p: print the append sector
-  uint32_t count = 0;         // kReport: number of zones
+  // kReport: the most zones to report, counting only the zones that match
+  // `filter` (the size of the host's buffer in descriptors: ZNS Number of
+  // Dwords, ZBC ALLOCATION LENGTH); the outcome's `partial` says whether more
+  // matching zones follow (ZNS Partial Report / ZBC PARTIAL = 1: only the
+  // descriptors returned are counted). 0 reports nothing, as qemu-io's zrp.
+  uint32_t count = 0;
+  // kReport: which zones to report (ZNS Zone Receive Action Specific field,
+  // ZBC REPORTING OPTIONS); qemu-io's zrp has no such option (kAll).
+  ReportFilter filter = ReportFilter::kAll;
   bool dump = false;          // read -v: print the data read (qemu-io's dump_buffer)
   CrashSpec crash;            // kPowerLoss: which crash state the device is left in
 
@@ -62,6 +70,19 @@ inline constexpr uint64_t kZoneRangeAll = ~uint64_t{0};
 // ("zone append").
 std::string_view to_string(OpKind k);
 std::string_view qemu_io_name(OpKind k);
+
+// Every reporting option, in encoding order (ZNS Figure 35 / ZBC-2 REPORT
+// ZONES reporting options 00h-07h, then ZBC's 3Fh NOT WRITE POINTER).
+inline constexpr ReportFilter kReportFilters[] = {
+    ReportFilter::kAll,    ReportFilter::kEmpty,    ReportFilter::kImplicitOpen,
+    ReportFilter::kExplicitOpen, ReportFilter::kClosed, ReportFilter::kFull,
+    ReportFilter::kReadOnly, ReportFilter::kOffline, ReportFilter::kNotWp};
+
+// The word a script uses for a reporting option (`zrp -o closed`): the name
+// report_filter_from_string (zoned/zone_types.h) reads, "?" for none.
+std::string_view report_option_name(ReportFilter f);
+// Every option word, '|'-separated, for usage and error texts.
+std::string report_option_names();
 
 // The operation with trace-style zone ranges made explicit against the
 // geometry: length 0 becomes the length of the zone at offset (a smaller last

@@ -28,12 +28,12 @@ struct CommandInfo {
   std::string_view alt;  // qemu-io's altname; empty when none
   OpKind kind;
   Shape shape;
-  std::string_view options;  // single-letter flags it accepts; P and S take a value
+  std::string_view options;  // single-letter flags it accepts; P, S and o take a value
   std::string_view usage;
 };
 
 constexpr CommandInfo kCommands[] = {
-    {"zone_report", "zrp", OpKind::kReport, Shape::kOffsetCount, "", "OFFSET NR"},
+    {"zone_report", "zrp", OpKind::kReport, Shape::kOffsetCount, "o", "[-o OPTION] OFFSET NR"},
     {"zone_open", "zo", OpKind::kOpen, Shape::kOffsetLen, "", "OFFSET LEN"},
     {"zone_close", "zc", OpKind::kClose, Shape::kOffsetLen, "", "OFFSET LEN"},
     {"zone_finish", "zf", OpKind::kFinish, Shape::kOffsetLen, "", "OFFSET LEN"},
@@ -178,7 +178,7 @@ Status ParseScriptLine(std::string_view line, std::optional<Operation>* out) {
     std::string_view w = words[i];
     char letter = w[1];
     if (info->options.find(letter) == std::string_view::npos ||
-        (w.size() > 2 && letter != 'P' && letter != 'S'))
+        (w.size() > 2 && letter != 'P' && letter != 'S' && letter != 'o'))
       return bad(cmd, "unknown option '" + std::string(w) + "' (usage: " + std::string(words[0]) +
                           " " + std::string(info->usage) + ")");
     if (letter == 'p') {
@@ -196,7 +196,14 @@ Status ParseScriptLine(std::string_view line, std::optional<Operation>* out) {
       if (i + 1 >= words.size()) return bad(cmd, "option -" + std::string(1, letter) + " needs a value");
       value = words[++i];
     }
-    if (letter == 'P') {
+    if (letter == 'o') {
+      // zonesim's extension of zrp: the reporting option (ZNS Zone Receive
+      // Action Specific field, ZBC REPORTING OPTIONS).
+      auto f = report_filter_from_string(value);
+      if (!f)
+        return bad(cmd, "reporting option '" + std::string(value) + "' is not one of " + report_option_names());
+      op.filter = *f;
+    } else if (letter == 'P') {
       auto b = parse_pattern_byte(value);
       if (!b) return bad(cmd, "pattern '" + std::string(value) + "' is not a valid pattern byte");
       op.payload = Payload::Fill(*b);
@@ -357,7 +364,8 @@ std::string FormatScriptLine(const Operation& op) {
     case OpKind::kOffline:
       return name + range();
     case OpKind::kReport:
-      return name + " " + FormatScriptSize(op.offset) + " " + std::to_string(op.count);
+      return name + (op.filter == ReportFilter::kAll ? "" : " -o " + std::string(report_option_name(op.filter))) +
+             " " + FormatScriptSize(op.offset) + " " + std::to_string(op.count);
     case OpKind::kInjectReadOnly:
       return "inject readonly " + FormatScriptSize(op.offset);
     case OpKind::kInjectOffline:

@@ -3,7 +3,11 @@
 // runs these lines; the "script" trace format is the same text in a file.
 //
 // qemu-io commands (full name or qemu-io's short name):
-//   zone_report|zrp OFFSET NR         report NR zones from the zone holding OFFSET
+//   zone_report|zrp [-o OPTION] OFFSET NR  report NR zones from the zone holding
+//                                     OFFSET; -o (zonesim's, qemu-io has no filter)
+//                                     reports only the zones OPTION selects:
+//                                     all|empty|imp_open|exp_open|closed|full|
+//                                     readonly|offline|not_wp, NR counting only those
 //   zone_open|zo   OFFSET LEN         explicit open of the zones in [OFFSET, OFFSET+LEN)
 //   zone_close|zc  OFFSET LEN         close
 //   zone_finish|zf OFFSET LEN         finish

@@ -671,6 +671,16 @@ ZoneStatus ZonedImage::Report(uint64_t offset, uint32_t max_zones, ReportFilter 
     e.cond = table_[z].cond;
     e.wp = reported_wp(z);
     out->push_back(e);
+#ifdef ZONESIM_MUTANT_REPORT_PARTIAL
+    // Deliberately broken (qcow2/CMakeLists.txt): a filtered report that fills
+    // the host's buffer stops there and calls itself partial without looking
+    // for a further match, so a limit ending exactly at the last matching zone
+    // is reported partial.
+    if (filter != ReportFilter::kAll && max_zones != 0 && out->size() == max_zones) {
+      if (partial != nullptr) *partial = true;
+      break;
+    }
+#endif
   }
   return ZoneStatus::kOk;
 }

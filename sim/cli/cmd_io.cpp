@@ -65,6 +65,10 @@ zonesim's own commands:
   -S SEED                     on write/read/zap: seeded pseudo-random data instead of
                               a fill byte (read -S verifies against it)
   -P PATTERN                  on zap: another fill byte
+  -o OPTION                   on zrp: report only the zones OPTION selects (ZNS reporting
+                              options, ZBC REPORTING OPTIONS): all|empty|imp_open|exp_open|
+                              closed|full|readonly|offline|not_wp; NR counts only those,
+                              and a last line says "N zones, complete" or "partial"
 Sizes take K/M/G/T suffixes and 0x hex. '#' starts a comment.
 
 Output differs from qemu-io in three documented ways: read and write print only

@@ -53,6 +53,11 @@ Status CheckQemuIoExpressible(const Operation& op) {
       if (op.verify && op.payload.kind != Payload::Kind::kFill)
         return Status::InvalidArgument("read -S has no qemu-io form: use -P PATTERN");
       return Status::Ok();
+    case OpKind::kReport:
+      if (op.filter != ReportFilter::kAll)
+        return Status::InvalidArgument("zrp -o " + std::string(report_option_name(op.filter)) +
+                                       " has no qemu-io form: qemu-io's zrp has no reporting option (it reports every zone)");
+      return Status::Ok();
     case OpKind::kOffline:
       return Status::InvalidArgument("zof (zone offline) has no qemu-io command");
     case OpKind::kDiscard:
@@ -70,6 +75,7 @@ Operation InQemuIoDialect(const Operation& op) {
   if (op.kind == OpKind::kWrite && op.payload.kind == Payload::Kind::kSeeded)
     r.payload = Payload::Fill(static_cast<uint8_t>(1 + op.payload.value % 255));
   if (op.kind == OpKind::kAppend) r.payload = Payload::Fill(kDefaultPattern);
+  if (op.kind == OpKind::kReport) r.filter = ReportFilter::kAll;  // zrp reports every zone
   return r;
 }
 

@@ -42,11 +42,13 @@ struct QemuIoOptions {
 };
 
 // Whether op can be sent through qemu-io's dialect (fill payloads, appends of
-// 0xcd, no zonesim-only commands); InvalidArgument saying why not.
+// 0xcd, reports without a reporting option, no zonesim-only commands);
+// InvalidArgument saying why not.
 Status CheckQemuIoExpressible(const Operation& op);
 
 // op as qemu-io can say it: a seeded write becomes a fill byte derived from
-// its seed (never 0, the fill of unwritten blocks), an append qemu-io's 0xcd.
+// its seed (never 0, the fill of unwritten blocks), an append qemu-io's 0xcd,
+// a filtered report an unfiltered one.
 // Used where operations come from a trace, which carries no data.
 Operation InQemuIoDialect(const Operation& op);
 

@@ -157,6 +157,12 @@ bool PrintQemuIoOutcome(const Operation& op, const OpOutcome& o, Profile profile
                       to_sector(z.start), to_sector(z.length), to_sector(z.capacity), to_sector(z.wp),
                       static_cast<unsigned>(z.cond), static_cast<unsigned>(z.type));
       }
+      // qemu-io's zrp has no reporting option, so an unfiltered report stays
+      // byte for byte qemu-io's; a filtered one (zonesim's -o) also says how
+      // many zones it returned and whether more matching zones follow.
+      if (op.filter != ReportFilter::kAll)
+        out << "zone report -o " << report_option_name(op.filter) << ": " << o.report.size()
+            << (o.report.size() == 1 ? " zone" : " zones") << (o.partial ? ", partial (more match)\n" : ", complete\n");
       return true;
     default:
       return true;

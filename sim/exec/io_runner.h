@@ -14,6 +14,9 @@
 //     sees them (misaligned zone-management ranges) print the bare strerror text.
 //   - zonesim's own commands (zone_offline, discard, powercycle, inject) print
 //     nothing on success and "<command> failed: <reason>" on failure.
+//   - a report with zonesim's reporting option (`zrp -o closed 0 4`) prints
+//     qemu-io's zone lines, then "zone report -o closed: 2 zones, complete"
+//     (or ", partial (more match)" when more zones matching it follow).
 #pragma once
 
 #include <cstdint>

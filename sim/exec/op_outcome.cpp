@@ -65,7 +65,7 @@ OpOutcome ApplyOperation(Device& device, const Operation& in, const ApplyLimits&
     }
     case OpKind::kReport:
       if (op.count == 0) break;  // zone_report_f allocates NR descriptors: none
-      out.status = device.Report(op.offset, op.count, ReportFilter::kAll, &out.report, &out.partial);
+      out.status = device.Report(op.offset, op.count, op.filter, &out.report, &out.partial);
       break;
     case OpKind::kPowerCycle: {
       Status s = device.PowerCycle();

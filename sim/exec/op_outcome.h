@@ -27,7 +27,7 @@ struct OpOutcome {
   uint64_t assigned = 0;               // append: where the data landed
   std::vector<uint8_t> data;           // read: the bytes returned
   std::vector<ZoneReportEntry> report;  // report: the zones returned
-  bool partial = false;
+  bool partial = false;                 // report: more zones matching its filter follow
 
   bool ok() const {
     return status == ZoneStatus::kOk && host_error.empty() && device_error.empty() && refusal.empty();
@@ -52,7 +52,7 @@ struct ApplyLimits {
 // Zone ranges are taken literally, as qemu-io takes them (a length-0 range is
 // EINVAL): resolve trace-style ranges first (zoned/operation.h
 // ResolveZoneRange). A zone report of count 0 reports nothing (qemu-io's
-// zrp OFFSET 0).
+// zrp OFFSET 0); otherwise it asks the device for the zones op.filter selects.
 OpOutcome ApplyOperation(Device& device, const Operation& op, const ApplyLimits& limits = {});
 
 // The zones an operation touches (for divergence histories): [first, last].

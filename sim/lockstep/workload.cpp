@@ -228,6 +228,88 @@ Operation WorkloadGenerator::Fault(const ZoneModel& model) {
   return op;
 }
 
+namespace {
+
+// The zones a reporting option selects, counted through the model's index
+// (O(log zones) each, no scan of every zone): how many there are, the k-th in
+// zone order, and how many lie at or after a zone.
+class ReportMatches {
+ public:
+  ReportMatches(const ZoneModel& model, ReportFilter filter, uint32_t conventional)
+      : model_(model), filter_(filter), conventional_(std::min(conventional, model.nr_zones())) {
+    // A filter other than all and not_wp selects one condition of sequential zones.
+    for (ZoneCondition c : kAllConditions)
+      if (c != ZoneCondition::kNotWp && condition_matches(c, filter)) cond_ = c;
+  }
+  uint32_t total() const {
+    if (filter_ == ReportFilter::kAll) return model_.nr_zones();
+    if (filter_ == ReportFilter::kNotWp) return conventional_;
+    return model_.index().count(cond_);
+  }
+  uint32_t nth(uint32_t k) const {
+    if (filter_ == ReportFilter::kAll || filter_ == ReportFilter::kNotWp) return k;
+    return model_.index().nth(cond_, k);
+  }
+  uint32_t from(uint32_t z) const {
+    // The first k whose zone is at or after z: the number before z.
+    uint32_t lo = 0, hi = total();
+    while (lo < hi) {
+      const uint32_t mid = lo + (hi - lo) / 2;
+      if (nth(mid) < z) lo = mid + 1;
+      else hi = mid;
+    }
+    return total() - lo;
+  }
+
+ private:
+  const ZoneModel& model_;
+  ReportFilter filter_;
+  uint32_t conventional_;
+  ZoneCondition cond_ = ZoneCondition::kEmpty;
+};
+
+}  // namespace
+
+Operation WorkloadGenerator::ReportOp(const ZoneModel& model) {
+  // Every draw is made on every call, in this order, so the stream keeps its
+  // shape whatever the model's state and the dialect.
+  const uint64_t filter_draw = rng_.Below(2 * std::size(kReportFilters));
+  const uint64_t aim = rng_.Below(100);
+  const uint32_t small = static_cast<uint32_t>(rng_.Below(4));
+  uint32_t z = static_cast<uint32_t>(rng_.Below(model.nr_zones()));
+  const bool inside = rng_.Chance(0.1);
+
+  Operation op;
+  op.kind = OpKind::kReport;
+  // Half the reports are unfiltered, as qemu-io's zrp (which has no filter).
+  if (filter_draw < std::size(kReportFilters) && !options_.qemu_io_dialect)
+    op.filter = kReportFilters[filter_draw];
+  const ReportMatches matches(model, op.filter, config_.conventional_zones);
+  const uint32_t total = matches.total();
+  if (aim < 60 && total > 0) {
+    // The edge: start where `leave` matching zones remain and ask for exactly
+    // that many (the report must not be partial) or one fewer (it must be).
+    const uint32_t leave = std::min(small + 1, total);
+    z = matches.nth(total - leave);
+    op.count = (aim < 30 || leave == 1) ? leave : leave - 1;
+  } else if (aim < 75) {
+    // More than remain: complete (a device-sized report only when small).
+    const uint32_t remain = matches.from(z);
+    op.count = remain < 64 ? remain + 1 : small + 1;
+  } else if (aim < 97 || options_.qemu_io_dialect) {
+    op.count = small;  // 0..3 from anywhere; 0 reports nothing
+  } else {
+    op.offset = config_.size;  // past the end: LBA out of range
+    op.count = small + 1;
+    return op;
+  }
+  op.offset = config_.zone_start(z);
+  // The zone holding an offset inside it (qemu-io's zrp is only given starts).
+  if (inside && !options_.qemu_io_dialect && config_.zone_length(z) > config_.block_size)
+    op.offset += config_.block_size;
+  return op;
+}
+
 Operation WorkloadGenerator::Next(const ZoneModel& model) {
   if (rng_.Chance(options_.power_cycle_rate)) return Only(OpKind::kPowerCycle);
   // An external implementation cannot be told to fail a zone (no inject).
@@ -243,13 +325,7 @@ Operation WorkloadGenerator::Next(const ZoneModel& model) {
   if (r < 940) return Manage(model, OpKind::kReset);
   if (r < 950 && config_.params.profile == Profile::kZns && !options_.qemu_io_dialect)
     return Manage(model, OpKind::kOffline);  // qemu-io has no zone offline command
-  if (r < 975) {
-    Operation op;
-    op.kind = OpKind::kReport;
-    op.offset = config_.zone_start(static_cast<uint32_t>(rng_.Below(model.nr_zones())));
-    op.count = static_cast<uint32_t>(rng_.Below(4));
-    return op;
-  }
+  if (r < 975) return ReportOp(model);
   return Only(OpKind::kFlush);
 }
 

@@ -2,8 +2,9 @@
 // toward the interesting edges of zone semantics: writes at and beside the
 // write pointer, writes that exactly fill a zone's capacity or cross it,
 // appends at the size limit, opens at the open limit, finish/close/reset of
-// every condition, select-all forms, power cycles, injected faults, and error
-// paths (unaligned, out of range, conventional zones).
+// every condition, select-all forms, power cycles, injected faults, zone
+// reports with every reporting option and limits ending exactly at the last
+// matching zone, and error paths (unaligned, out of range, conventional zones).
 //
 // It reads the reference model's state to aim (e.g. at a write pointer), so the
 // same seed and configuration always give the same sequence.
@@ -44,6 +45,7 @@ class WorkloadGenerator {
   Operation ReadOp(const ZoneModel& model);
   Operation Manage(const ZoneModel& model, OpKind kind);
   Operation Fault(const ZoneModel& model);
+  Operation ReportOp(const ZoneModel& model);  // filters and limits at the end of the matches
   Payload NextPayload();
 
   DeviceConfig config_;

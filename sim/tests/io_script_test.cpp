@@ -161,7 +161,7 @@ TEST_CASE("io script: every parse error has a clear message") {
   CHECK(Error("zo -5 1M") == "zo: unknown option '-5' (usage: zo OFFSET LEN)");
   CHECK(Error("zo 0") == "zo: expected 2 arguments (OFFSET LEN), got 1");
   CHECK(Error("zo 0 1M 2M") == "zo: expected 2 arguments (OFFSET LEN), got 3");
-  CHECK(Error("zrp 0") == "zrp: expected 2 arguments (OFFSET NR), got 1");
+  CHECK(Error("zrp 0") == "zrp: expected 2 arguments ([-o OPTION] OFFSET NR), got 1");
   CHECK(Error("zrp 0 many") == "zrp: count 'many' is not a number");
   CHECK(Error("zrp 0 4294967296") == "zrp: count 4294967296 must be less than 2^32");
   CHECK(Error("zrp 9223372036854775808 1") == "zrp: offset '9223372036854775808' is too large");
