@@ -134,7 +134,11 @@ std::set<Triple> ReachableTriples(const DeviceConfig& config) {
   const uint32_t busy = std::min<uint32_t>(seq, std::max<uint32_t>(config.max_active_zones, config.max_open_zones) + 2);
   uint32_t faulty = 0;
   for (int step = 0; step < kWalkSteps; ++step) {
-    if (step % kSnapshotEvery == 0) ProbeSnapshot(config, walk.model(), &out);
+    // Every few steps, and whenever the open limit is held by explicitly
+    // open zones only (no implicit-close victim: the rarest refusals).
+    const ZoneCounts counts = walk.model().counts();
+    const bool eo_full = config.max_open_zones != 0 && counts.explicit_open >= config.max_open_zones;
+    if (step % kSnapshotEvery == 0 || eo_full) ProbeSnapshot(config, walk.model(), &out);
     const ZoneModel& m = walk.model();
     uint32_t z = first + static_cast<uint32_t>(rng.Below(rng.Chance(0.8) ? std::max<uint32_t>(busy, 1) : seq));
     if (rng.Chance(0.05)) z = nr - 1;
@@ -147,23 +151,24 @@ std::set<Triple> ReachableTriples(const DeviceConfig& config) {
       op.length = config.block_size * (rng.Chance(0.2) ? std::max<uint64_t>((e.start + e.capacity - e.wp) / config.block_size, 1) : 1);
       op.payload = Payload::Fill(0x11);
       if (e.wp < e.start || e.wp >= e.start + e.capacity) continue;
-    } else if (r < 60) {
+    } else if (r < 64) {
       op.kind = OpKind::kOpen;
-    } else if (r < 72) {
+    } else if (r < 74) {
       op.kind = OpKind::kClose;
-    } else if (r < 80) {
+    } else if (r < 81) {
       op.kind = OpKind::kFinish;
     } else if (r < 94) {
       op.kind = OpKind::kReset;
     } else if (r < 97) {
       op.kind = OpKind::kPowerCycle;
     } else {
-      // Two READ ONLY and two OFFLINE zones at most, just after the busy
+      // Two OFFLINE and two READ ONLY zones at most, just after the busy
       // ones (so a busy zone's reads and writes can cross into one), and the
       // walk keeps reaching the limits.
-      if (faulty >= 4 || seq <= busy + 5) continue;
-      z = first + busy + faulty;
-      op.kind = faulty % 2 == 0 ? OpKind::kInjectReadOnly : OpKind::kInjectOffline;
+      // Every other zone, so each faulty zone follows a healthy one.
+      if (faulty >= 4 || seq <= busy + 7) continue;
+      z = first + busy + 2 * faulty;
+      op.kind = faulty % 2 == 0 ? OpKind::kInjectOffline : OpKind::kInjectReadOnly;
       ++faulty;
     }
     if (op.kind != OpKind::kWrite && op.kind != OpKind::kPowerCycle) {
