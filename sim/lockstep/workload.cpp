@@ -48,7 +48,16 @@ uint32_t WorkloadGenerator::PickSequentialZone(const ZoneModel& model) {
     // and turn its writes into zone_is_offline (issue 15 item 7).
     return FirstHealthy(model, conv, span);
   }
-  return conv + static_cast<uint32_t>(rng_.Below(span));
+  // Anywhere: a faulty zone is drawn again up to twice, so faulty zones are
+  // still addressed (their refusals are triples too) but no longer in
+  // proportion to how many have piled up.
+  uint32_t z = conv + static_cast<uint32_t>(rng_.Below(span));
+  for (int again = 0; again < 2; ++again) {
+    const ZoneCondition c = model.zone(z).cond;
+    if (c != ZoneCondition::kReadOnly && c != ZoneCondition::kOffline) break;
+    z = conv + static_cast<uint32_t>(rng_.Below(span));
+  }
+  return z;
 }
 
 uint32_t WorkloadGenerator::FirstHealthy(const ZoneModel& model, uint32_t conv, uint32_t span) {
