@@ -13,7 +13,8 @@ namespace zonesim {
 static_assert(sizeof(ZoneData) <= 8, "an unwritten zone's data must stay one pointer");
 
 ZoneModel::ZoneModel(const DeviceConfig& config)
-    : config_(config), zones_(config.nr_zones()), first_seq_(config.conventional_zones) {
+    // A limit the zones cannot reach is no limit (NormalisedLimits cites why).
+    : config_(NormalisedLimits(config)), zones_(config.nr_zones()), first_seq_(config.conventional_zones) {
   for (uint32_t z = 0; z < zones_.size(); ++z) {
     zones_[z].wp = start_of(z);
     // Conventional zones are the first `conventional_zones` zones (ZBC-2 NOT

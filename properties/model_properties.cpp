@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "properties/rc_setup.h"
 #include "zoned/device_config.h"
 #include "model/state_graph.h"
 #include "model/zone_model.h"
@@ -480,6 +481,8 @@ void PowerCycleClosesEverything() {
 int main() {
   // A fixed seed unless the caller chose one; the case count from the environment.
   unsigned long cases = 100;
+  if (const char* long_mode = std::getenv("ZONESIM_LONG"); long_mode && std::string(long_mode) == "1")
+    cases = zonesim::kLongCases;  // the long mode of the test command (properties/rc_setup.h)
   if (const char* env = std::getenv("ZONESIM_PROPERTY_CASES")) {
     char* end = nullptr;
     unsigned long n = std::strtoul(env, &end, 10);

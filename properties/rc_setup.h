@@ -1,6 +1,8 @@
 // Makes every RapidCheck run reproducible and sized for CI: a fixed seed and
 // a fixed number of cases unless the user asks otherwise.
 //   ZONESIM_PROPERTY_CASES=N   run N cases per property (long runs)
+//   ZONESIM_LONG=1             the long mode of the test command: kLongCases
+//                              per property (per profile in the lockstep suite)
 //   RC_PARAMS="seed=... ..."   RapidCheck's own knobs, taken as given
 #pragma once
 
@@ -9,10 +11,15 @@
 
 namespace zonesim {
 
+// The long mode's case count (issue 15: 5,000 per profile).
+inline constexpr int kLongCases = 5000;
+
 // Call first thing in main(), before any rc::check.
 inline void ConfigureRapidCheck(int default_cases) {
   if (std::getenv("RC_PARAMS") != nullptr) return;
   int cases = default_cases;
+  if (const char* long_mode = std::getenv("ZONESIM_LONG"); long_mode && std::string(long_mode) == "1")
+    cases = kLongCases;
   if (const char* env = std::getenv("ZONESIM_PROPERTY_CASES")) {
     int n = std::atoi(env);
     if (n > 0) cases = n;

@@ -249,6 +249,14 @@ Status DeviceConfig::Validate() const {
   return Status::Ok();
 }
 
+DeviceConfig NormalisedLimits(DeviceConfig c) {
+  if (c.zone_size == 0 || c.conventional_zones >= c.nr_zones()) return c;  // Validate() refuses these
+  const uint32_t seq = c.sequential_zones();
+  if (c.max_open_zones >= seq) c.max_open_zones = 0;
+  if (c.max_active_zones >= seq) c.max_active_zones = 0;
+  return c;
+}
+
 ZoneParams profile_params(Profile p) {
   ZoneParams z;
   z.profile = p;
@@ -472,7 +480,10 @@ Status ParseDeviceConfig(std::string_view spec, DeviceConfig* out) {
   out->params = profile_params(Profile::kLinux);
   Status s = ApplyDeviceOptions({std::string(spec)}, out);
   if (!s.ok()) return s;
-  return out->Validate();
+  s = out->Validate();
+  if (!s.ok()) return s;
+  *out = NormalisedLimits(*out);  // what the device does with it, and what reports print
+  return Status::Ok();
 }
 
 std::string FormatDeviceConfig(const DeviceConfig& c) {
@@ -492,7 +503,8 @@ std::string FormatDeviceConfig(const DeviceConfig& c) {
   return out;
 }
 
-bool SameGeometry(const DeviceConfig& a, const DeviceConfig& b) {
+bool SameGeometry(const DeviceConfig& a_given, const DeviceConfig& b_given) {
+  const DeviceConfig a = NormalisedLimits(a_given), b = NormalisedLimits(b_given);
   return a.block_size == b.block_size && a.size == b.size && a.zone_size == b.zone_size &&
          a.zone_capacity == b.zone_capacity && a.conventional_zones == b.conventional_zones &&
          a.max_open_zones == b.max_open_zones && a.max_active_zones == b.max_active_zones &&

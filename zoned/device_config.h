@@ -136,6 +136,21 @@ struct DeviceConfig {
   Status Validate() const;
 };
 
+// The canonical form of the open and active limits: a limit at or above the
+// number of sequential zones can never be reached, so it is no limit (0).
+// qcow2-zoned.md: "A limit equal to the number of sequential zones means 'no
+// limit' and is stored as 0"; null_blk null_init_zoned_dev disables
+// zone_max_active and zone_max_open ">= zone count" ("has to be < nbr of seq
+// zones in order to be enforceable"); the block layer does the same for every
+// zoned disk (block/blk-zoned.c disk_update_zone_resources: "assume that the
+// zoned device has no zone resource limits"). It matters: a reachable-looking
+// active limit still changes behaviour through rules that test "active limit
+// reached" (null_blk refuses CLOSED -> open then, swap_closed_when_active_full
+// off), and max_open without max_active is ignored when open_limit_alone is
+// off. The model, the image (stored and opened) and every parsed
+// configuration use this one normalisation, so they agree on it.
+DeviceConfig NormalisedLimits(DeviceConfig c);
+
 // The profile presets. "every parameter can be overridden one by one".
 ZoneParams profile_params(Profile p);
 // The behaviour a revision of the qcow2 zoned format promises, on top of a
@@ -163,7 +178,8 @@ Status ApplyDeviceOptions(const std::vector<std::string>& options, DeviceConfig*
 
 // "768M" -> 805306368; "0x1000" -> 4096. Rejects garbage and overflow.
 // True when a and b describe the same geometry and limits (sizes, zone
-// counts, open/active/append limits), whatever their behaviour parameters.
+// counts, open/active/append limits), whatever their behaviour parameters
+// (limits compared in their normalised form: NormalisedLimits).
 bool SameGeometry(const DeviceConfig& a, const DeviceConfig& b);
 
 std::optional<uint64_t> ParseSize(std::string_view s);

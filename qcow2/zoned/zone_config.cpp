@@ -22,7 +22,8 @@ DeviceConfig ConfigFromExtension(const ZonedExtension& ext, uint64_t virtual_siz
   c.max_active_zones = std::min(ext.max_active_zones, seq);
   c.max_append_bytes = ext.max_append_bytes;
   c.params = params;
-  return c;
+  // A stored 0 is no limit; a clamped limit equal to the count is none either.
+  return NormalisedLimits(c);
 }
 
 ZonedExtension ExtensionFromConfig(const DeviceConfig& config, ZonedLayout layout) {
@@ -32,11 +33,11 @@ ZonedExtension ExtensionFromConfig(const DeviceConfig& config, ZonedLayout layou
   ext.zone_capacity = config.zone_capacity;
   ext.conventional_zones = config.conventional_zones;
   ext.nr_zones = config.nr_zones();
-  uint32_t seq = config.sequential_zones();
   // qcow2-zoned.md: "A limit equal to the number of sequential zones means
   // 'no limit' and is stored as 0."
-  ext.max_open_zones = config.max_open_zones == seq ? 0 : config.max_open_zones;
-  ext.max_active_zones = config.max_active_zones == seq ? 0 : config.max_active_zones;
+  const DeviceConfig stored = NormalisedLimits(config);
+  ext.max_open_zones = stored.max_open_zones;
+  ext.max_active_zones = stored.max_active_zones;
   ext.max_append_bytes = config.max_append_bytes;
   ext.zonedmeta_size = uint64_t{ext.nr_zones} * 8;
   ext.zonedmeta_offset = 0;

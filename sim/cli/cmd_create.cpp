@@ -147,13 +147,20 @@ DeviceConfig ImageDefaults() {
   return c;
 }
 
+// A stored limit, and why it is 0 when one was given (a limit equal to the
+// number of sequential zones is no limit: NormalisedLimits).
+std::string StoredLimit(uint32_t given, uint32_t stored) {
+  if (given == stored) return std::to_string(stored);
+  return std::to_string(stored) + " (no limit: " + std::to_string(given) + " is the number of sequential zones)";
+}
+
 std::string Describe(const DeviceConfig& c, ZonedLayout layout, uint32_t cluster_size) {
   const ZonedExtension ext = ExtensionFromConfig(c, layout);
   return "size " + std::to_string(c.size) + ", " + std::to_string(c.nr_zones()) + " zones of " +
          std::to_string(c.zone_size) + " bytes (capacity " + std::to_string(c.zone_capacity) +
          "), " + std::to_string(c.conventional_zones) + " conventional, max_open_zones " +
-         std::to_string(ext.max_open_zones) + ", max_active_zones " +
-         std::to_string(ext.max_active_zones) + ", max_append_bytes " +
+         StoredLimit(c.max_open_zones, ext.max_open_zones) + ", max_active_zones " +
+         StoredLimit(c.max_active_zones, ext.max_active_zones) + ", max_append_bytes " +
          std::to_string(c.max_append_bytes) + ", layout " + qcow2::ZonedLayoutId(layout) + ", cluster_size " +
          std::to_string(cluster_size);
 }

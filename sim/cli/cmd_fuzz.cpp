@@ -53,6 +53,9 @@ std::string TextReport(const CampaignOptions& o, const CampaignResult& r, uint64
   for (const std::string& e : r.coverage_summary.uncovered) out << "  uncovered: " << e << "\n";
   for (const std::string& e : r.coverage_summary.unexpected)
     out << "  NOT IN THE STATE GRAPH: " << e << "\n";
+  out << "triple coverage (condition, operation, outcome): " << TripleCoverageLine(r.triple_summary) << "\n";
+  for (const std::string& t : r.triple_summary.uncovered) out << "  uncovered: " << t << "\n";
+  for (const std::string& t : r.triple_summary.unexpected) out << "  not found reachable: " << t << "\n";
   if (r.divergence) {
     out << r.divergence_text;
     out << "minimal reproducer (" << r.reproducer.size() << " operations, " << r.shrink_tests
@@ -104,6 +107,20 @@ std::string JsonReport(const CampaignOptions& o, const CampaignResult& r, uint64
   // `zonesim campaign merge` unions across shards.
   j.Key("edges").BeginObject();
   for (const auto& [e, n] : r.coverage.counts()) j.Field(to_string(e), n);
+  j.EndObject();
+  j.EndObject();
+  j.Key("triple_coverage").BeginObject();
+  j.Field("covered", static_cast<uint64_t>(r.triple_summary.covered));
+  j.Field("total", static_cast<uint64_t>(r.triple_summary.total));
+  j.Field("percent", r.triple_summary.percent);
+  j.Key("uncovered").BeginArray();
+  for (const std::string& t : r.triple_summary.uncovered) j.String(t);
+  j.EndArray();
+  j.Key("unexpected").BeginArray();
+  for (const std::string& t : r.triple_summary.unexpected) j.String(t);
+  j.EndArray();
+  j.Key("triples").BeginObject();
+  for (const auto& [t, n] : r.triples.counts()) j.Field(to_string(t), n);
   j.EndObject();
   j.EndObject();
   if (r.divergence) {

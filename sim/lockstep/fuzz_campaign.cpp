@@ -4,6 +4,7 @@
 
 #include "sim/devices/image_setup.h"
 #include "sim/devices/lockstep_setup.h"
+#include "sim/lockstep/triple_reach.h"
 
 namespace zonesim {
 
@@ -89,7 +90,11 @@ Status RunCampaign(const CampaignOptions& options, CampaignResult* result) {
   for (uint64_t i = 0; i < total; ++i) {
     Operation op = replaying ? options.replay[i] : generator.Next(checker.model());
     ran.push_back(op);
+    const std::optional<uint32_t> tz = TripleZone(op, config);
+    const ZoneCondition before = tz ? checker.model().zone(*tz).cond : ZoneCondition::kEmpty;
     bool agreed = checker.Step(op);
+    if (tz && checker.last_host_error().empty())
+      result->triples.Record(Triple{before, op.kind, checker.last_model_status()});
     if (options.progress && ((i + 1) % options.progress_every == 0 || i + 1 == total || !agreed))
       options.progress(i + 1, total);
     if (!agreed) break;
@@ -111,6 +116,7 @@ Status RunCampaign(const CampaignOptions& options, CampaignResult* result) {
   result->adopted_samples = checker.adopted_samples();
   result->coverage = checker.model().coverage();
   result->coverage_summary = Summarize(BuildStateGraph(config.params), result->coverage);
+  result->triple_summary = SummarizeTriples(ReachableTriples(config), result->triples);
   result->divergence = checker.divergence();
 
   if (result->divergence) {

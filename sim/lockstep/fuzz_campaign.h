@@ -14,6 +14,7 @@
 #include "zoned/device_config.h"
 #include "model/edge_coverage.h"
 #include "model/state_graph.h"
+#include "model/triple_coverage.h"
 #include "sim/devices/device_under_test.h"
 #include "sim/lockstep/lockstep.h"
 #include "sim/lockstep/shrink.h"
@@ -62,6 +63,10 @@ struct CampaignResult {
   std::vector<AdoptedChoice> adopted_samples;
   EdgeCoverage coverage;
   CoverageSummary coverage_summary;
+  // (condition, operation, outcome) triples of the generated or replayed
+  // operations, against the set ReachableTriples finds for the configuration.
+  TripleCoverage triples;
+  TripleSummary triple_summary;
   std::optional<Divergence> divergence;
   std::string divergence_text;        // LockstepChecker::FormatDivergence
   std::vector<Operation> reproducer;  // shrunk failing sequence

@@ -41,8 +41,35 @@ uint32_t WorkloadGenerator::PickSequentialZone(const ZoneModel& model) {
   if (conv >= n) return 0;
   // Favour the first few zones so zones fill up and limits are reached.
   uint32_t span = n - conv;
-  if (rng_.Chance(0.6)) span = std::min<uint32_t>(span, std::max<uint32_t>(4, config_.max_active_zones + 2));
-  return conv + static_cast<uint32_t>(rng_.Below(span));
+  if (rng_.Chance(0.6)) {
+    span = std::min<uint32_t>(span, std::max<uint32_t>(4, config_.max_active_zones + 2));
+    // The first few *healthy* zones: a READ ONLY or OFFLINE zone never comes
+    // back, so counting it would shrink the busy set for the rest of the run
+    // and turn its writes into zone_is_offline (issue 15 item 7).
+    return FirstHealthy(model, conv, span);
+  }
+  // Anywhere: a faulty zone is drawn again up to twice, so faulty zones are
+  // still addressed (their refusals are triples too) but no longer in
+  // proportion to how many have piled up.
+  uint32_t z = conv + static_cast<uint32_t>(rng_.Below(span));
+  for (int again = 0; again < 2; ++again) {
+    const ZoneCondition c = model.zone(z).cond;
+    if (c != ZoneCondition::kReadOnly && c != ZoneCondition::kOffline) break;
+    z = conv + static_cast<uint32_t>(rng_.Below(span));
+  }
+  return z;
+}
+
+uint32_t WorkloadGenerator::FirstHealthy(const ZoneModel& model, uint32_t conv, uint32_t span) {
+  const uint32_t n = model.nr_zones();
+  const uint32_t pick = static_cast<uint32_t>(rng_.Below(span));
+  uint32_t seen = 0;
+  for (uint32_t z = conv; z < n; ++z) {
+    const ZoneCondition c = model.zone(z).cond;
+    if (c == ZoneCondition::kReadOnly || c == ZoneCondition::kOffline) continue;
+    if (seen++ == pick) return z;
+  }
+  return conv + pick;  // fewer healthy zones than the span: any of the first
 }
 
 uint32_t WorkloadGenerator::PickZoneIn(const ZoneModel& model, ZoneCondition wanted) {
@@ -63,7 +90,7 @@ Operation WorkloadGenerator::Write(const ZoneModel& model) {
     uint64_t conv_bytes = config_.zone_start(config_.conventional_zones);
     uint64_t blocks = Blocks(options_.max_io_blocks);
     uint64_t start_block = rng_.Below(conv_bytes / bs);
-    op.offset = start_block * bs;
+    op.offset = start_block * bs + (rng_.Chance(0.03) ? 1 : 0);  // sometimes unaligned
     op.length = blocks * bs;
     if (op.offset + op.length > config_.size) op.length = config_.size - op.offset;
     return op;
@@ -91,9 +118,15 @@ Operation WorkloadGenerator::Write(const ZoneModel& model) {
     // Beside the write pointer: one block ahead or behind.
     op.offset = (wp > e.start && rng_.Chance(0.5)) ? wp - bs : wp + bs;
     op.length = bs;
-  } else if (r < 97) {
+  } else if (r < 95) {
     op.offset = e.start + e.capacity - bs;  // the last block of the capacity
     op.length = bs;
+  } else if (r < 97) {
+    op.offset = e.start + e.length - bs;  // across the end of the zone
+    op.length = 2 * bs;
+  } else if (r < 98) {
+    op.offset = config_.size - bs;  // beyond the device end
+    op.length = 2 * bs;
   } else {
     op.offset = wp + 1;  // unaligned
     op.length = bs;
@@ -170,12 +203,12 @@ Operation WorkloadGenerator::Manage(const ZoneModel& model, OpKind kind) {
   if (r < 11 && config_.conventional_zones > 0) {
     z = 0;  // conventional: refused
   } else if (r < 80) {
-    // Aim at a zone in a chosen condition, to cover every cell of the table.
-    static constexpr ZoneCondition kConds[] = {ZoneCondition::kEmpty, ZoneCondition::kImplicitOpen,
-                                               ZoneCondition::kExplicitOpen, ZoneCondition::kClosed,
-                                               ZoneCondition::kFull, ZoneCondition::kReadOnly,
-                                               ZoneCondition::kOffline};
-    z = PickZoneIn(model, kConds[rng_.Below(std::size(kConds))]);
+    // Aim at a zone in a chosen condition, to cover every cell of the table,
+    // weighted per action toward the conditions where it does something:
+    // every (condition, action) pair keeps a weight, so every refusal still
+    // happens, but a close of an EMPTY zone or anything aimed at an OFFLINE
+    // zone no longer takes as many draws as a close of an open one.
+    z = PickZoneIn(model, AimedCondition(kind));
   } else {
     z = PickSequentialZone(model);
   }
@@ -183,6 +216,32 @@ Operation WorkloadGenerator::Manage(const ZoneModel& model, OpKind kind) {
   op.length = config_.zone_length(z);
   if (r >= 97) op.offset += config_.block_size;  // misaligned range: refused by the host
   return op;
+}
+
+ZoneCondition WorkloadGenerator::AimedCondition(OpKind kind) {
+  // Order: EMPTY, IMP_OPEN, EXP_OPEN, CLOSED, FULL, READONLY, OFFLINE.
+  static constexpr ZoneCondition kConds[] = {ZoneCondition::kEmpty,  ZoneCondition::kImplicitOpen,
+                                             ZoneCondition::kExplicitOpen, ZoneCondition::kClosed,
+                                             ZoneCondition::kFull,   ZoneCondition::kReadOnly,
+                                             ZoneCondition::kOffline};
+  static constexpr uint32_t kOpen[] = {4, 3, 1, 4, 1, 1, 1};
+  static constexpr uint32_t kClose[] = {1, 4, 4, 1, 1, 1, 1};
+  static constexpr uint32_t kFinish[] = {2, 3, 3, 3, 1, 1, 1};
+  static constexpr uint32_t kReset[] = {1, 2, 2, 3, 4, 1, 1};
+  static constexpr uint32_t kOffline[] = {1, 1, 1, 1, 1, 4, 1};
+  const uint32_t* w = kind == OpKind::kOpen     ? kOpen
+                      : kind == OpKind::kClose  ? kClose
+                      : kind == OpKind::kFinish ? kFinish
+                      : kind == OpKind::kReset  ? kReset
+                                                : kOffline;
+  uint32_t total = 0;
+  for (size_t i = 0; i < std::size(kConds); ++i) total += w[i];
+  uint64_t r = rng_.Below(total);
+  for (size_t i = 0; i < std::size(kConds); ++i) {
+    if (r < w[i]) return kConds[i];
+    r -= w[i];
+  }
+  return ZoneCondition::kEmpty;
 }
 
 Operation WorkloadGenerator::Fault(const ZoneModel& model) {

@@ -39,6 +39,8 @@ class WorkloadGenerator {
  private:
   uint32_t PickSequentialZone(const ZoneModel& model);
   uint32_t PickZoneIn(const ZoneModel& model, ZoneCondition wanted);
+  uint32_t FirstHealthy(const ZoneModel& model, uint32_t conv, uint32_t span);
+  ZoneCondition AimedCondition(OpKind kind);
   uint64_t Blocks(uint64_t max_blocks);
   Operation Write(const ZoneModel& model);
   Operation Append(const ZoneModel& model);

@@ -83,6 +83,9 @@ TEST_CASE("cli: create with the older spelling, v5 layout, defaults and limits s
                           " --layout v5 --cluster-size 4K");
   INFO(r.err);
   REQUIRE(r.code == 0);
+  // create says that the limits it was given are stored as no limit, and why.
+  CHECK(Contains(r.out, "max_active_zones 0 (no limit: 4 is the number of sequential zones)"));
+  CHECK(Contains(r.out, "max_open_zones 0 (no limit: 4 is the number of sequential zones)"));
   Result info = Run(dir, "info --json " + ShellQuote(img));
   REQUIRE(info.code == 0);
   CHECK(Contains(info.out, "\"layout\": \"v5\""));

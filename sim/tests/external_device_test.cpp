@@ -108,7 +108,7 @@ TEST_CASE("zonesim io as the implementation under test: every profile conforms, 
     CampaignOptions o;
     o.config = DefaultFuzzDevice(p);
     o.ops = 500;
-    o.workload.seed = 3;
+    o.workload.seed = 4;  // seed 3 has its first power cycle after operation 500 since the workload rebalance (issue 15)
     o.workload.power_cycle_rate = 0.01;
     o.dut.qemu_io.command = {zonesim, "io", "--profile", std::string(to_string(p))};
     o.image_check = ImageFindings;
