@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "common/rng.h"
 
@@ -55,6 +56,19 @@ std::string HexOffset(uint64_t v) {
 
 }  // namespace
 
+uint64_t CrashEnv::Arena::Append(uint64_t n) {
+  if (size_ + n > capacity_) {
+    const uint64_t cap = std::max<uint64_t>({size_ + n, capacity_ * 2, 1 << 16});
+    std::unique_ptr<uint8_t[]> bigger(new uint8_t[cap]);
+    if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    capacity_ = cap;
+  }
+  const uint64_t pos = size_;
+  size_ += n;
+  return pos;
+}
+
 CrashEnv::CrashEnv(Env* base) : base_(base) {}
 CrashEnv::~CrashEnv() = default;
 
@@ -80,11 +94,8 @@ Status CrashEnv::CreateFile(const std::string& path, bool overwrite, std::unique
   if (!s.ok()) return s;
   {
     std::lock_guard<std::mutex> l(mu_);
-    auto it = log_.find(path);  // the empty new file is the durable state
-    if (it != log_.end()) {
-      for (const Entry& e : it->second) logged_bytes_ -= e.old_bytes.size() + e.new_bytes.size();
-      log_.erase(it);
-    }
+    sizes_.erase(path);
+    Forget(path);  // the empty new file is the durable state
   }
   *out = std::make_unique<CrashFile>(this, path, std::move(base));
   return Status::Ok();
@@ -96,11 +107,8 @@ Status CrashEnv::RemoveFile(const std::string& path) {
   Status s = base_->RemoveFile(path);
   if (s.ok()) {
     std::lock_guard<std::mutex> l(mu_);
-    auto it = log_.find(path);
-    if (it != log_.end()) {
-      for (const Entry& e : it->second) logged_bytes_ -= e.old_bytes.size() + e.new_bytes.size();
-      log_.erase(it);
-    }
+    sizes_.erase(path);
+    Forget(path);
   }
   return s;
 }
@@ -132,17 +140,32 @@ void CrashEnv::CountOp() {
 Status CrashEnv::BeforeWrite(const std::string& path, File* base, uint64_t offset, size_t n, const uint8_t* data) {
   std::lock_guard<std::mutex> l(mu_);
   if (fenced_) return Dead(path, "write");
-  uint64_t size = 0;
-  Status s = base->Size(&size);
-  if (!s.ok()) return s;
-  Entry e{next_seq_++, false, offset, size, {}, std::vector<uint8_t>(data, data + n)};
-  if (offset < size) {
-    e.old_bytes.resize(std::min<uint64_t>(n, size - offset));
-    s = base->Read(offset, e.old_bytes.size(), e.old_bytes.data());
+  // The size is asked once per path and then tracked: every change goes
+  // through here (a size syscall per write would cost campaigns ~10%).
+  auto known = sizes_.find(path);
+  if (known == sizes_.end()) {
+    uint64_t size = 0;
+    Status s = base->Size(&size);
     if (!s.ok()) return s;
+    known = sizes_.emplace(path, size).first;
   }
-  logged_bytes_ += e.old_bytes.size() + e.new_bytes.size();
+  const uint64_t size = known->second;
+  Status s;
+  Entry e{next_seq_++, false, offset, size, 0, 0, 0, n};
+  if (offset < size) {
+    e.old_len = std::min<uint64_t>(n, size - offset);
+    e.old_pos = arena_.Append(e.old_len);
+    s = base->Read(offset, e.old_len, arena_.at(e.old_pos));
+    if (!s.ok()) {
+      arena_.Drop(e.old_len);
+      return s;
+    }
+  }
+  e.new_pos = arena_.Append(n);
+  std::memcpy(arena_.at(e.new_pos), data, n);
+  logged_bytes_ += e.old_len + e.new_len;
   log_[path].push_back(std::move(e));
+  known->second = std::max<uint64_t>(size, offset + n);
   return Status::Ok();
 }
 
@@ -157,14 +180,19 @@ Status CrashEnv::BeforeTruncate(const std::string& path, File* base, uint64_t ne
   uint64_t size = 0;
   Status s = base->Size(&size);
   if (!s.ok()) return s;
-  Entry e{next_seq_++, true, new_size, size, {}, {}};
+  Entry e{next_seq_++, true, new_size, size, 0, 0, 0, 0};
   if (new_size < size) {
-    e.old_bytes.resize(size - new_size);
-    s = base->Read(new_size, e.old_bytes.size(), e.old_bytes.data());
-    if (!s.ok()) return s;
+    e.old_len = size - new_size;
+    e.old_pos = arena_.Append(e.old_len);
+    s = base->Read(new_size, e.old_len, arena_.at(e.old_pos));
+    if (!s.ok()) {
+      arena_.Drop(e.old_len);
+      return s;
+    }
   }
-  logged_bytes_ += e.old_bytes.size();
+  logged_bytes_ += e.old_len;
   log_[path].push_back(std::move(e));
+  sizes_[path] = new_size;
   return Status::Ok();
 }
 
@@ -176,12 +204,17 @@ Status CrashEnv::BeforeFlush(const std::string& path) {
 
 void CrashEnv::AfterFlush(const std::string& path) {
   std::lock_guard<std::mutex> l(mu_);
+  Forget(path);
+  CountOp();
+}
+
+void CrashEnv::Forget(const std::string& path) {
   auto it = log_.find(path);
   if (it != log_.end()) {
-    for (const Entry& e : it->second) logged_bytes_ -= e.old_bytes.size() + e.new_bytes.size();
+    for (const Entry& e : it->second) logged_bytes_ -= e.old_len + e.new_len;
     log_.erase(it);
   }
-  CountOp();
+  if (log_.empty()) arena_.Clear();  // a file's bytes sit among the others' until all are synced
 }
 
 std::vector<CrashEnv::Ref> CrashEnv::WritesInOrder() const {
@@ -197,7 +230,7 @@ std::vector<std::vector<std::pair<uint64_t, uint64_t>>> CrashEnv::Survivors(cons
                                                                            const std::vector<Ref>& writes) const {
   const size_t n = writes.size();
   std::vector<std::vector<std::pair<uint64_t, uint64_t>>> keep(n);
-  auto whole = [&](size_t i) { keep[i].emplace_back(0, writes[i].entry->new_bytes.size()); };
+  auto whole = [&](size_t i) { keep[i].emplace_back(0, writes[i].entry->new_len); };
   switch (choice.mode) {
     case CrashChoice::Mode::kLoseAll:
       break;
@@ -214,7 +247,7 @@ std::vector<std::vector<std::pair<uint64_t, uint64_t>>> CrashEnv::Survivors(cons
       Rng rng(choice.seed);
       for (size_t i = 0; i < n; ++i) {
         const uint64_t off = writes[i].entry->offset;
-        const uint64_t len = writes[i].entry->new_bytes.size();
+        const uint64_t len = writes[i].entry->new_len;
         for (uint64_t u = off / unit * unit; u < off + len; u += unit) {
           const uint64_t b = std::max(u, off) - off, e = std::min(u + unit, off + len) - off;
           if (rng.Next() & 1) {
@@ -247,6 +280,7 @@ std::vector<std::vector<std::pair<uint64_t, uint64_t>>> CrashEnv::Survivors(cons
 
 Status CrashEnv::PowerLoss(const CrashChoice& choice) {
   std::map<std::string, std::vector<Entry>> logs;
+  Arena arena;
   std::vector<std::vector<std::pair<uint64_t, uint64_t>>> keep;
   std::map<const Entry*, size_t> number;
   {
@@ -254,6 +288,8 @@ Status CrashEnv::PowerLoss(const CrashChoice& choice) {
     std::vector<Ref> writes = WritesInOrder();
     keep = Survivors(choice, writes);
     logs.swap(log_);  // moving the map keeps the entries (and the Refs) in place
+    std::swap(arena, arena_);
+    sizes_.clear();
     for (size_t i = 0; i < writes.size(); ++i) number[writes[i].entry] = i;
     logged_bytes_ = 0;
     fenced_ = false;
@@ -267,8 +303,8 @@ Status CrashEnv::PowerLoss(const CrashChoice& choice) {
     if (!s.ok()) return s;
     // Back to the last flush, newest first.
     for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-      if (!it->old_bytes.empty()) {
-        s = f->Write(it->offset, it->old_bytes.size(), it->old_bytes.data());
+      if (it->old_len > 0) {
+        s = f->Write(it->offset, it->old_len, arena.at(it->old_pos));
         if (!s.ok()) return s;
       }
       s = f->Truncate(it->old_size);
@@ -282,7 +318,7 @@ Status CrashEnv::PowerLoss(const CrashChoice& choice) {
         continue;
       }
       for (const auto& [b, end] : keep[number.at(&e)]) {
-        s = f->Write(e.offset + b, end - b, e.new_bytes.data() + b);
+        s = f->Write(e.offset + b, end - b, arena.at(e.new_pos) + b);
         if (!s.ok()) return s;
       }
     }
@@ -303,7 +339,7 @@ std::string CrashEnv::DescribeWrite(size_t index) const {
   std::vector<Ref> writes = WritesInOrder();
   if (index >= writes.size()) return "no unsynced write " + std::to_string(index);
   const Entry& e = *writes[index].entry;
-  return "write of " + std::to_string(e.new_bytes.size()) + " bytes at offset " + HexOffset(e.offset) + " (" +
+  return "write of " + std::to_string(e.new_len) + " bytes at offset " + HexOffset(e.offset) + " (" +
          *writes[index].path + ")";
 }
 

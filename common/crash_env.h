@@ -88,13 +88,29 @@ class CrashEnv final : public Env {
   void AfterFlush(const std::string& path);
 
  private:
+  // Bytes of the log, appended back to back. Its memory is kept when the
+  // log empties, so a campaign's steady state neither allocates nor faults
+  // in pages (that cost more than the copies themselves).
+  class Arena {
+   public:
+    uint64_t size() const { return size_; }
+    uint8_t* at(uint64_t pos) { return data_.get() + pos; }
+    const uint8_t* at(uint64_t pos) const { return data_.get() + pos; }
+    uint64_t Append(uint64_t n);  // room for n more bytes (uninitialised); returns its position
+    void Drop(uint64_t n) { size_ -= n; }  // the last n bytes appended
+    void Clear() { size_ = 0; }
+
+   private:
+    std::unique_ptr<uint8_t[]> data_;
+    uint64_t size_ = 0, capacity_ = 0;
+  };
   struct Entry {
-    uint64_t seq;                    // global issue order
-    bool truncate;                   // a truncate (always survives) rather than a write
-    uint64_t offset;                 // write: file offset; truncate: new size
-    uint64_t old_size;               // the file size before
-    std::vector<uint8_t> old_bytes;  // what [offset, offset + old_bytes.size()) held
-    std::vector<uint8_t> new_bytes;  // write: what it wrote
+    uint64_t seq;       // global issue order
+    bool truncate;      // a truncate (always survives) rather than a write
+    uint64_t offset;    // write: file offset; truncate: new size
+    uint64_t old_size;  // the file size before
+    uint64_t old_pos, old_len;  // in the arena: what [offset, offset + old_len) held
+    uint64_t new_pos, new_len;  // in the arena: what a write wrote
   };
   struct Ref {
     const std::string* path;
@@ -102,6 +118,7 @@ class CrashEnv final : public Env {
   };
 
   Status Dead(const std::string& path, const char* what) const;
+  void Forget(const std::string& path);  // mu_ held: the path's log is durable or gone
   void CountOp();
   std::vector<Ref> WritesInOrder() const;  // mu_ held
   // For each write (by number), the byte ranges (relative to the write) that survive.
@@ -110,7 +127,9 @@ class CrashEnv final : public Env {
 
   Env* base_;
   mutable std::mutex mu_;
-  std::map<std::string, std::vector<Entry>> log_;  // by path: sorted, so rebuilding is deterministic
+  std::map<std::string, std::vector<Entry>> log_;
+  Arena arena_;  // by path: sorted, so rebuilding is deterministic
+  std::map<std::string, uint64_t> sizes_;          // file sizes as this Env's writes left them
   uint64_t next_seq_ = 0;
   uint64_t logged_bytes_ = 0;
   bool fenced_ = false;
