@@ -470,7 +470,13 @@ Status Qcow2Image::Impl::DiscardInL2(uint64_t l1i, uint64_t first, uint64_t end)
   if (!s.ok()) return s;
   // Free after the barrier in Commit: a decrement that reached the disk before
   // the cleared entries would leave them referencing free clusters.
+#ifndef ZONESIM_MUTANT_RESET_LEAKS
   pending_release.insert(pending_release.end(), old.begin(), old.end());
+#else
+  // A deliberately broken build (cmake -DZONESIM_MUTANT=reset_leaks): a zone
+  // reset (any discard) clears the L2 entries but never decrements the
+  // refcounts: every reset leaks the zone's clusters.
+#endif
   return Status::Ok();
 }
 
