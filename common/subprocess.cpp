@@ -234,6 +234,11 @@ Subprocess::ExitStatus Subprocess::Wait(int timeout_ms) {
   return r;
 }
 
+Subprocess::ExitStatus Subprocess::Kill() {
+  if (pid_ > 0) kill(pid_, SIGKILL);
+  return Wait(0);
+}
+
 std::string Subprocess::ExitStatus::Describe() const {
   if (timed_out) return "did not exit in time and was killed";
   if (exited) return "exit status " + std::to_string(code);

@@ -62,6 +62,9 @@ class Subprocess {
   };
   // Waits up to timeout_ms for the child to exit, then kills it.
   ExitStatus Wait(int timeout_ms);
+  // SIGKILL now (before anything else reaches the child: not even the end of
+  // its stdin, which a program may take as a cue to exit cleanly), then reaps it.
+  ExitStatus Kill();
 
   pid_t pid() const { return pid_; }
   bool running() const { return pid_ > 0; }

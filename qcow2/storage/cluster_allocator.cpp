@@ -249,6 +249,9 @@ Status ClusterAllocator::EnsureBlock(uint64_t ti) {
   SetRefcountEntry(block.data(), b - ti * entries_per_block_, refcount_order_, 1);
   Status s = file_->Write(b << cluster_bits_, cluster_size_, block.data());
   if (!s.ok()) return s;
+  // Barrier: the refcount table must never point at a block that is not on disk.
+  s = file_->Flush();
+  if (!s.ok()) return s;
   uint8_t entry[8];
   StoreBE64(entry, b << cluster_bits_);
   s = file_->Write(table_offset_ + ti * 8, 8, entry);
@@ -330,7 +333,10 @@ Status ClusterAllocator::GrowTable(uint64_t needed_index) {
     TrimCache();
     blocks_[bi] = std::move(block);
   }
-  // The old table is garbage now; freeing it may only leak on a crash.
+  // The old table is garbage now; freeing it may only leak on a crash, once
+  // the header that points away from it is durable (barrier).
+  s = file_->Flush();
+  if (!s.ok()) return s;
   return Release(old_offset, old_bytes);
 }
 

@@ -218,6 +218,7 @@ Status Qcow2Image::AddZonedExtension(const ZonedExtension& ext) {
     }
   }
   if (s.ok()) s = BuildHeaderArea(h, exts, m.cluster_size, &area);
+  if (s.ok()) s = m.file->Flush();  // barrier: the table and its refcounts before the header points at it
   if (s.ok()) {
     // Overwrite the whole old extension area too (zeros past the new end).
     if (area.size() < m.header_area_length) area.resize(m.header_area_length, 0);

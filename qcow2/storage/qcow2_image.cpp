@@ -324,14 +324,18 @@ Status Qcow2Image::Write(uint64_t offset, uint64_t length, const WriteData& data
   if (impl_->read_only) return Status::InvalidArgument(impl_->path + ": write to an image opened read-only");
   Status s = impl_->CheckRange(offset, length, "write");
   if (!s.ok() || length == 0) return s;
-  return impl_->DoWrite(offset, length, data);
+  s = impl_->DoWrite(offset, length, data);
+  Status c = impl_->Commit();  // also after a failure: what was written in full gets published
+  return s.ok() ? c : s;
 }
 
 Status Qcow2Image::Discard(uint64_t offset, uint64_t length) {
   if (impl_->read_only) return Status::InvalidArgument(impl_->path + ": discard on an image opened read-only");
   Status s = impl_->CheckRange(offset, length, "discard");
   if (!s.ok() || length == 0) return s;
-  return impl_->DoDiscard(offset, length);
+  s = impl_->DoDiscard(offset, length);
+  Status c = impl_->Commit();
+  return s.ok() ? c : s;
 }
 
 Status Qcow2Image::Flush() {

@@ -4,8 +4,9 @@
 //
 // Caches: the L1 table lives in memory whole; L2 tables and refcount blocks
 // are cached and written through (every change reaches the file before the
-// call returns), so a cache can be dropped at any moment without losing
-// anything and a crash can only lose what the file never received.
+// request returns: entries that publish new clusters are held back until the
+// request's barrier, see qcow2_io.cpp), so a cache can be dropped between
+// requests without losing anything.
 #pragma once
 
 #include <cstdint>
@@ -55,7 +56,20 @@ struct Qcow2Image::Impl {
   uint64_t decompressed_entry = 0;    // its L2 entry (0 = none cached)
   std::vector<uint8_t> entry_buf;     // encoded L2 entries
   std::vector<uint8_t> l2_raw;        // an L2 table being loaded
-  std::vector<uint64_t> old_entries;  // L2 entries replaced by a write
+
+  // Crash ordering (qcow2_io.cpp): what a request may only write after a
+  // barrier. Entries that publish new clusters (L2 entries, L1 entries of new
+  // tables) wait until the clusters' refcounts and contents are durable;
+  // references dropped wait until the entries that held them are durable
+  // (refcount decrements). Commit() writes them at the end of each request
+  // (and before the L2 cache forgets a table that has entries waiting).
+  struct PendingWrite {
+    uint64_t offset;
+    uint64_t pos, len;  // in pending_bytes
+  };
+  std::vector<PendingWrite> pending_publish;
+  std::vector<uint8_t> pending_bytes;
+  std::vector<uint64_t> pending_release;  // L2 entries whose references go
 
   // ---- qcow2_io.cpp ----
   Status GetL2(uint64_t host, std::vector<uint64_t>** table);
@@ -66,6 +80,8 @@ struct Qcow2Image::Impl {
   Status EnsureL2(uint64_t l1_index, uint64_t* l2_host);
   // Writes entries [first, first + count) of `table`, the cached L2 table at l2_host.
   Status WriteL2Entries(uint64_t l2_host, const std::vector<uint64_t>& table, uint64_t first, uint64_t count);
+  // The same entries, written after the request's barrier (Publish).
+  Status PublishL2Entries(uint64_t l2_host, const std::vector<uint64_t>& table, uint64_t first, uint64_t count);
   Status ReleaseEntry(uint64_t entry);
   Status WriteInL2(uint64_t l2_host, uint64_t offset, uint64_t length, const WriteData& data);
   Status WriteNewRun(uint64_t l2_host, std::vector<uint64_t>& table, uint64_t g0, uint64_t g1, uint64_t begin,
@@ -75,6 +91,10 @@ struct Qcow2Image::Impl {
   Status DoRead(uint64_t offset, uint64_t length, uint8_t* out);
   Status DoWrite(uint64_t offset, uint64_t length, const WriteData& data);
   Status DoDiscard(uint64_t offset, uint64_t length);
+  void Publish(uint64_t offset, uint64_t length, const uint8_t* bytes);
+  Status Commit();
+  // The L2 cache is about to drop every table.
+  Status ClearL2Cache();
 
   // ---- qcow2_overlap.cpp ----
   // The metadata structure [b, e) overlaps, or nullptr.

@@ -252,6 +252,12 @@ ZoneStatus ZonedImage::WriteAt(uint32_t z, uint64_t offset, uint64_t length, con
   r.wp += length;
   table_.NoteWrite(z);
   table_.MarkDirty(z);  // the table entry follows at the next Flush
+#ifdef ZONESIM_MUTANT_WP_BEFORE_DATA
+  // A deliberately broken build (cmake -DZONESIM_MUTANT=wp_before_data): the
+  // entry is written with the data, before any flush made the data durable,
+  // so a power loss may keep the write pointer and lose what it covers.
+  if (ZoneStatus w = WriteEntries({z}); w != ZoneStatus::kOk) return w;
+#endif
   if (r.wp == config_.zone_start(z) + config_.zone_capacity_of(z))
     table_.SetCondition(z, ZoneCondition::kFull);  // frees its open and active resources
   else if (r.cond == ZoneCondition::kEmpty || r.cond == ZoneCondition::kClosed)

@@ -61,6 +61,10 @@ Long names (zone_report, zone_open, ..., zone_append) and w/r/f work too.
 zonesim's own commands:
   zof OFFSET LEN              ZNS Offline Zone (READ ONLY -> OFFLINE)
   powercycle                  power loss and restart
+  powerloss [keepall | torn 512|4096 SEED | reorder SEED | keep I,J,..]
+                              real power loss: the image is dropped unflushed, the file
+                              keeps the crash state chosen of the writes since the last
+                              sync (default: none of them), and it is reopened
   inject readonly|offline OFFSET   device-internal event on one zone
   -S SEED                     on write/read/zap: seeded pseudo-random data instead of
                               a fill byte (read -S verifies against it)

@@ -147,6 +147,8 @@ std::string FormatQemuIoReproducer(const DeviceUnderTest& dut, const DeviceConfi
   for (const Operation& op : ops) {
     if (op.kind == OpKind::kPowerCycle || op.kind == OpKind::kPowerLoss) {
       flush_process();
+      // The line above quits cleanly; the device under test was killed instead.
+      if (op.kind == OpKind::kPowerLoss) out += "# power loss: kill -9 (no quit: nothing unwritten is persisted)\n";
       continue;
     }
     argv.push_back("-c");

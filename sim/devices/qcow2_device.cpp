@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/crash_env.h"
 #include "qcow2/zoned/zoned_image.h"
 
 namespace zonesim {
@@ -21,8 +22,9 @@ namespace {
 
 class Qcow2Device final : public Device {
  public:
-  Qcow2Device(Env* env, std::string path, ZoneParams params, ImageOpenMode mode, std::unique_ptr<ZonedImage> image)
-      : env_(env), path_(std::move(path)), params_(params), mode_(mode), image_(std::move(image)) {}
+  Qcow2Device(std::unique_ptr<CrashEnv> env, std::string path, ZoneParams params, ImageOpenMode mode,
+              std::unique_ptr<ZonedImage> image)
+      : env_(std::move(env)), path_(std::move(path)), params_(params), mode_(mode), image_(std::move(image)) {}
 
   const DeviceConfig& config() const override { return image_->config(); }
   std::string name() const override { return "qcow2:" + path_; }
@@ -55,11 +57,22 @@ class Qcow2Device final : public Device {
   }
 
   Status PowerCycle() override;
+  Status PowerLoss(const CrashSpec& crash) override;
   Status host_error() const override { return image_->last_error(); }
   Status Close() override { return image_->Close(); }
 
  private:
-  Env* env_;
+  struct Was {
+    uint32_t zone;
+    ZoneCondition cond;
+    uint64_t wp;
+  };
+  using Before = std::vector<Was>;
+  Before Remember() const;
+  // The common tail of PowerCycle and PowerLoss, on the reopened image.
+  Status ApplyPolicy(const Before& before, bool lost);
+
+  std::unique_ptr<CrashEnv> env_;  // every file operation of the image goes through it
   std::string path_;
   ZoneParams params_;
   ImageOpenMode mode_;
@@ -73,21 +86,68 @@ Status OpenZoned(Env* env, const std::string& path, const ZoneParams& params, Im
   return ZonedImage::Open(env, path, params, out);
 }
 
+CrashChoice ToChoice(const CrashSpec& spec) {
+  CrashChoice c;
+  switch (spec.mode) {
+    case CrashMode::kLoseAll: c.mode = CrashChoice::Mode::kLoseAll; break;
+    case CrashMode::kKeepAll: c.mode = CrashChoice::Mode::kKeepAll; break;
+    case CrashMode::kTorn: c.mode = CrashChoice::Mode::kTorn; break;
+    case CrashMode::kReorder: c.mode = CrashChoice::Mode::kReorder; break;
+    case CrashMode::kKeep: c.mode = CrashChoice::Mode::kKeep; break;
+  }
+  c.sector = spec.sector;
+  c.seed = spec.seed;
+  c.keep = spec.keep;
+  return c;
+}
+
+// What the zones were before: RO/OFF must come back, and `keep` restores
+// the open and closed conditions too. Only zones that are not EMPTY can be
+// any of those, so only they are remembered (O(zones touched), issue 14).
+Qcow2Device::Before Qcow2Device::Remember() const {
+  Before before;
+  for (uint32_t z : image_->table().non_empty())
+    before.push_back(Was{z, image_->table()[z].cond, image_->table()[z].wp});
+  return before;
+}
+
 Status Qcow2Device::PowerCycle() {
-  // What the zones were before: RO/OFF must come back, and `keep` restores
-  // the open and closed conditions too. Only zones that are not EMPTY can be
-  // any of those, so only they are remembered (O(zones touched), issue 14).
-  std::vector<std::pair<uint32_t, ZoneCondition>> before;
-  for (uint32_t z : image_->table().non_empty()) before.emplace_back(z, image_->table()[z].cond);
+  const Before before = Remember();
   // On failure the old (closed) image stays in place, so every later
   // operation fails with kMediaError instead of touching a null image.
   Status s = image_->Close();
   if (!s.ok()) return s;
   std::unique_ptr<ZonedImage> reopened;
-  s = OpenZoned(env_, path_, params_, mode_, &reopened);
+  s = OpenZoned(env_.get(), path_, params_, mode_, &reopened);
   if (!s.ok()) return s;
   image_ = std::move(reopened);
+  return ApplyPolicy(before, /*lost=*/false);
+}
 
+// The power goes: the image is dropped without persisting anything (the
+// fenced Env refuses its closing flush and write-pointer writes; its file
+// handles and locks are released), the file layer is left in the crash state
+// `crash` picks, and the reopen runs open-to-closed recovery on whatever
+// survived.
+Status Qcow2Device::PowerLoss(const CrashSpec& crash) {
+  if (mode_.read_only) return PowerCycle();  // nothing unsynced to lose
+  const Before before = Remember();
+  env_->Fence();
+  (void)image_->Close();  // fails by design: nothing reaches the file
+  Status s = env_->PowerLoss(ToChoice(crash));
+  if (!s.ok()) return Status::IoError(path_ + ": power loss: " + s.message());
+  std::unique_ptr<ZonedImage> reopened;
+  s = OpenZoned(env_.get(), path_, params_, mode_, &reopened);
+  if (!s.ok()) {
+    const std::string msg = path_ + ": reopen after power loss: " + s.message();
+    return s.code() == Status::Code::kCorruption ? Status::Corruption(msg) : Status::IoError(msg);
+  }
+  image_ = std::move(reopened);
+  return ApplyPolicy(before, /*lost=*/true);
+}
+
+Status Qcow2Device::ApplyPolicy(const Before& before, bool lost) {
+  Status s;
   const DeviceConfig& c = image_->config();
   auto faulty = [](ZoneCondition was) {
     return was == ZoneCondition::kReadOnly || was == ZoneCondition::kOffline;
@@ -97,12 +157,12 @@ Status Qcow2Device::PowerCycle() {
   if (params_.power_cycle == PowerCyclePolicy::kAllFull) {
     size_t next = 0;
     for (uint32_t z = c.conventional_zones; z < c.nr_zones(); ++z) {
-      while (next < before.size() && before[next].first < z) ++next;
-      if (next < before.size() && before[next].first == z && faulty(before[next].second)) continue;
+      while (next < before.size() && before[next].zone < z) ++next;
+      if (next < before.size() && before[next].zone == z && faulty(before[next].cond)) continue;
       sequential_alive.push_back(z);
     }
   } else {
-    for (const auto& [z, was] : before)
+    for (const auto& [z, was, wp] : before)
       if (!faulty(was)) sequential_alive.push_back(z);
   }
   auto check = [&](ZoneStatus zs, const char* what) {
@@ -116,8 +176,11 @@ Status Qcow2Device::PowerCycle() {
       break;  // open-to-closed recovery did it
     case PowerCyclePolicy::kKeep:
       // Index order: the implicit-close history is cleared anyway.
-      for (const auto& [z, was] : before) {
+      for (const auto& [z, was, wp] : before) {
         if (!is_active(was)) continue;
+        // After a loss, a zone whose write pointer moved back (or that came
+        // back FULL) is as recovery found it; the others are as after a clean cycle.
+        if (lost && image_->table()[z].wp != wp) continue;
         s = check(image_->RestoreCondition(z, was), "restore condition");
         if (!s.ok()) return s;
       }
@@ -131,7 +194,7 @@ Status Qcow2Device::PowerCycle() {
       if (!s.ok()) return s;
       break;
   }
-  for (const auto& [z, was] : before) {
+  for (const auto& [z, was, wp] : before) {
     if (was == ZoneCondition::kReadOnly)
       s = check(image_->Inject(ZoneFault::kReadOnly, c.zone_start(z)), "read-only zone");
     else if (was == ZoneCondition::kOffline)
@@ -145,11 +208,12 @@ Status Qcow2Device::PowerCycle() {
 
 std::unique_ptr<Device> OpenImageDevice(Env* env, const std::string& path, const ZoneParams& params,
                                         Status* status, ImageOpenMode mode) {
+  auto crash_env = std::make_unique<CrashEnv>(env);
   std::unique_ptr<ZonedImage> image;
-  Status s = OpenZoned(env, path, params, mode, &image);
+  Status s = OpenZoned(crash_env.get(), path, params, mode, &image);
   if (status != nullptr) *status = s;
   if (!s.ok()) return nullptr;
-  return std::make_unique<Qcow2Device>(env, path, params, mode, std::move(image));
+  return std::make_unique<Qcow2Device>(std::move(crash_env), path, params, mode, std::move(image));
 }
 
 }  // namespace zonesim

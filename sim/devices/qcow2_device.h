@@ -2,7 +2,9 @@
 // Power cycle closes and reopens the image, so open zones come back CLOSED
 // (open-to-closed recovery). Injected READ ONLY / OFFLINE zones are simulated
 // device events the image format cannot store: the adapter keeps them across
-// its power cycles.
+// its power cycles. A power loss (PowerLoss) drops the image unflushed and
+// reopens it over the crash state the CrashSpec picks (the device's own
+// CrashEnv, common/crash_env.h, wraps the Env it is given).
 #pragma once
 
 #include <memory>

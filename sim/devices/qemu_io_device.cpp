@@ -316,6 +316,27 @@ Status QemuIoDevice::PowerCycle() {
   return s;
 }
 
+// The crash spec cannot reach into another process's page cache: whatever it
+// asks, the file keeps every write the process issued (the keep-all state).
+Status QemuIoDevice::PowerLoss(const CrashSpec&) {
+  if (!failure_.ok()) return failure_;
+  if (process_) {
+    session_.push_back("# power loss: kill -9");
+    Subprocess::ExitStatus e = process_->Kill();
+    last_stderr_ = process_->TakeStderr();
+    process_.reset();
+    if (e.exited) {
+      // It was gone before the signal: it died on its own, which is a failure of it.
+      failure_ = Status::IoError("the implementation exited before the power loss (" + e.Describe() + ")" +
+                                 StderrTail());
+      return failure_;
+    }
+  }
+  Status s = Start();
+  if (!s.ok()) failure_ = s;
+  return s;
+}
+
 ZoneStatus QemuIoDevice::Inject(ZoneFault, uint64_t) {
   return Broken("inject is zonesim's own command: an external implementation cannot be told to fail a zone");
 }

@@ -14,6 +14,9 @@
 //   zone management -> zo|zc|zf|zrs OFF ZONE_LEN, or OFF=0 LEN=size for all zones
 //   flush   -> flush
 //   power cycle -> quit, wait for the exit, start again on the same image
+//   power loss  -> kill -9 (no quit: nothing the process held in memory is
+//                  written), start again on the same image; every write that
+//                  reached the file stays, which is one legal crash state
 //
 // A failure line's strerror text becomes an errno and then the first
 // ZoneStatus with that Linux errno (zoned/zone_status.h), so the lockstep
@@ -72,6 +75,7 @@ class QemuIoDevice : public Device {
                     std::vector<ZoneReportEntry>* out, bool* partial) override;
   ZoneCounts Counts() override;
   Status PowerCycle() override;
+  Status PowerLoss(const CrashSpec& crash) override;
   ZoneStatus Inject(ZoneFault fault, uint64_t zone_start) override;
   Status host_error() const override { return failure_; }
   // Quits the process and waits for it; its exit decides the Status.
