@@ -32,9 +32,11 @@ void ZoneModel::BeginOperation() {
 }
 
 void ZoneModel::Transition(uint32_t z, ZoneCondition to, Trigger trigger) {
+  if (!not_host_change_) Touch(z);
   ZoneState& s = zones_[z];
   const ZoneCondition from = s.cond;
-  coverage_.Record(Edge{from, trigger, to});
+  // An adopted power-loss state is not an edge of the state machine.
+  if (!adopting_) coverage_.Record(Edge{from, trigger, to});
 
   // Counters: open = IO + EO, active = IO + EO + C (ZNS 1.1 2.1.1.4).
   auto count = [this](ZoneCondition c) -> uint32_t* {
@@ -60,6 +62,10 @@ void ZoneModel::Transition(uint32_t z, ZoneCondition to, Trigger trigger) {
   if (from == ZoneCondition::kImplicitOpen && (to != from || restamp))
     victims_.erase(VictimKey(z));
   s.cond = to;
+  if (!not_host_change_) {
+    HistorySegment& seg = history_[z].segments.back();
+    if (!seg.ended) seg.conds |= condition_bit(to);
+  }
   if (restamp) {
     s.stamp = ++clock_;
     victims_.insert(VictimKey(z));
@@ -67,7 +73,14 @@ void ZoneModel::Transition(uint32_t z, ZoneCondition to, Trigger trigger) {
 }
 
 ZoneReportEntry ZoneModel::Describe(uint32_t z) const {
-  const ZoneState& s = zones_[z];
+  return DescribeState(z, zones_[z].cond, zones_[z].wp);
+}
+
+ZoneReportEntry ZoneModel::DescribeState(uint32_t z, ZoneCondition cond, uint64_t wp) const {
+  struct {
+    ZoneCondition cond;
+    uint64_t wp;
+  } s{cond, wp};
   ZoneReportEntry e;
   e.start = start_of(z);
   e.length = config_.zone_length(z);

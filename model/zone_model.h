@@ -11,7 +11,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 #include <set>
 #include <utility>
 #include <vector>
@@ -20,6 +22,7 @@
 #include "model/edge_coverage.h"
 #include "zoned/payload.h"
 #include "model/zone_data.h"
+#include "model/zone_history.h"
 #include "model/zone_index.h"
 #include "zoned/zone_status.h"
 #include "zoned/zone_report.h"
@@ -30,6 +33,15 @@ namespace zonesim {
 // How the next operation that needs an implicit close must resolve it, when the
 // profile leaves the choice to the device (ImplicitClosePolicy kAny/kAnyVictim).
 // Used by the lockstep checker to adopt the choice the device under test made.
+// One state a zone may come back in after a power loss (PowerLoss below):
+// the zone's history since the last flush cut at `wp` inside `segment`, then
+// the power-cycle rules applied (`cond`).
+struct RecoveredState {
+  uint32_t segment = 0;
+  uint64_t wp = 0;  // internal write pointer
+  ZoneCondition cond = ZoneCondition::kEmpty;
+};
+
 struct ImplicitCloseChoice {
   enum class Kind : uint8_t { kFollowPolicy, kCloseZone, kFail };
   Kind kind = Kind::kFollowPolicy;
@@ -64,8 +76,42 @@ class ZoneModel {
   ZoneStatus Report(uint64_t offset, uint32_t max_zones, ReportFilter filter,
                     std::vector<ZoneReportEntry>* out, bool* partial = nullptr) const;
 
-  // Power loss and restart, per ZoneParams::power_cycle.
+  // Power loss and restart, per ZoneParams::power_cycle. A power cycle is a
+  // clean shutdown: everything is durable.
   void PowerCycle();
+
+  // Power loss that may lose what was not durable (issue 15;
+  // zone_model_power_loss.cpp has the rules and their sources). The model
+  // comes back as after PowerCycle() with everything kept (one allowed
+  // state) and remembers, until EndPowerLoss() or the next PowerCycle,
+  // PowerLoss or Flush, every state the zones changed since the last flush
+  // may come back in. The checker asks, per zone of PowerLossZones(), which
+  // of those states a device's report entry can be, and adopts the one the
+  // device's data shows.
+  void PowerLoss();
+  // The zones a power loss may have changed (changed since the last flush), ascending.
+  std::vector<uint32_t> PowerLossZones() const;
+  // The allowed states of sequential zone z that report as `entry`, the
+  // newest (most kept) first; empty when the entry is not allowed.
+  std::vector<RecoveredState> PowerLossStates(uint32_t z, const ZoneReportEntry& entry) const;
+  // Why no allowed state reports as `entry`, naming the rule broken:
+  // "flushed data lost (zone N: wp 0x.. below the durable wp 0x..)", ...
+  std::string PowerLossRefusal(uint32_t z, const ZoneReportEntry& entry) const;
+  // The end of the bytes of zone z a power loss may have changed: the
+  // highest write pointer it had since the flush (capped at the zone end).
+  uint64_t PowerLossReadEnd(uint32_t z) const;
+  // Makes zone z the given state (one PowerLossStates returned). Returns
+  // whether that state lost something (differs from keeping everything).
+  bool AdoptPowerLossState(uint32_t z, const RecoveredState& state);
+  // Conventional zone z: `bytes` is what the device reads in the whole zone.
+  // Each block written since the flush may come back as any version it held
+  // since the flush (the flushed one or any write's, whole: the logical
+  // block is the atomic unit); the model adopts the device's version of each.
+  // Returns "" or why a block matches no version; *lost counts the blocks
+  // that came back older than the last write.
+  std::string AdoptConventionalData(uint32_t z, const uint8_t* bytes, uint64_t* lost);
+  // The adopted states are durable now: forget the loss.
+  void EndPowerLoss();
   // Device-internal events (fault injection). Conventional zones refuse.
   ZoneStatus Inject(ZoneFault fault, uint64_t zone_start);
 
@@ -127,6 +173,18 @@ class ZoneModel {
   uint64_t start_of(uint32_t z) const { return config_.zone_start(z); }
   uint64_t cap_end(uint32_t z) const { return start_of(z) + config_.zone_capacity_of(z); }
   ZoneReportEntry Describe(uint32_t z) const;
+  ZoneReportEntry DescribeState(uint32_t z, ZoneCondition cond, uint64_t wp) const;
+
+  ZoneStatus InjectFault(ZoneFault fault, uint32_t z);  // zone_model_events.cpp
+  // zone_model_power_loss.cpp: the history since the last flush.
+  ZoneHistory& Touch(uint32_t z);          // first change since the flush: remember its state
+  void EndSegment(uint32_t z);             // before a reset / finish / offline
+  void BeginSegment(uint32_t z);           // after it
+  void RecordConventionalWrite(uint32_t z, const Extent& e);
+  // The condition and write pointer a zone in (cond, wp) has after a power
+  // cycle (ZoneParams::power_cycle).
+  std::pair<ZoneCondition, uint64_t> AfterPowerCycle(uint32_t z, ZoneCondition cond, uint64_t wp) const;
+  std::vector<uint32_t> AllowedSegments(const ZoneHistory& h) const;
 
   // zone_model_resources.cpp: open/active limits and implicit close.
   ZoneStatus AcquireResources(uint32_t target, ResourceUse use);
@@ -171,6 +229,14 @@ class ZoneModel {
   ImplicitCloseChoice active_choice_;  // the choice the running call follows
   std::optional<uint32_t> last_implicit_close_;
   EdgeCoverage coverage_;
+  // Zones changed since the last completed Flush (O(zones touched)).
+  std::map<uint32_t, ZoneHistory> history_;
+  // After PowerLoss: the histories at the loss, until EndPowerLoss.
+  std::map<uint32_t, ZoneHistory> loss_;
+  // Set while a power cycle, an injected fault or an adoption runs: those
+  // changes are not host writes to remember (and adoption records no edge).
+  bool not_host_change_ = false;
+  bool adopting_ = false;
 };
 
 }  // namespace zonesim

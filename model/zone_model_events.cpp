@@ -10,6 +10,10 @@ namespace zonesim {
 
 void ZoneModel::PowerCycle() {
   BeginOperation();
+  // A clean shutdown makes everything durable; what it changes is not a host write.
+  history_.clear();
+  loss_.clear();
+  not_host_change_ = true;
   using C = ZoneCondition;
   // Only all_full changes an EMPTY zone; the other policies visit the zones
   // that are not EMPTY (O(touched zones), not O(zones)).
@@ -54,6 +58,7 @@ void ZoneModel::PowerCycle() {
   }
   // The victim history (FIFO / LRU order, round-robin cursor) is volatile.
   RebuildVictimOrder();
+  not_host_change_ = false;
 }
 
 ZoneStatus ZoneModel::Inject(ZoneFault fault, uint64_t zone_start) {
@@ -64,6 +69,16 @@ ZoneStatus ZoneModel::Inject(ZoneFault fault, uint64_t zone_start) {
   // null_blk zone_cond_store: conventional zones cannot be made RO/OFF.
   if (config_.is_conventional(z)) return ZoneStatus::kInvalidZoneStateTransition;
 
+  // A device fault survives a power loss and is no host write: the zone's
+  // state at the fault counts as durable (the zone leaves the history).
+  history_.erase(z);
+  not_host_change_ = true;
+  ZoneStatus st = InjectFault(fault, z);
+  not_host_change_ = false;
+  return st;
+}
+
+ZoneStatus ZoneModel::InjectFault(ZoneFault fault, uint32_t z) {
   ZoneState& s = zones_[z];
   switch (fault) {
     case ZoneFault::kReadOnly:

@@ -112,6 +112,7 @@ ZoneStatus ZoneModel::CheckSequentialWrite(uint32_t z, uint64_t offset, uint64_t
 
 void ZoneModel::ApplyWrite(uint32_t z, uint64_t offset, uint64_t length, const Payload& data,
                            uint64_t payload_offset, Trigger trigger) {
+  Touch(z);
   ZoneState& s = zones_[z];
   s.data.Write(offset, length, data, payload_offset);
   s.wp = offset + length;
@@ -143,6 +144,7 @@ ZoneStatus ZoneModel::Write(uint64_t offset, uint64_t length, const Payload& dat
     for (uint32_t k = z; k <= last; ++k) {
       uint64_t a = std::max(offset, start_of(k));
       uint64_t b = std::min(offset + length, start_of(k) + config_.zone_length(k));
+      RecordConventionalWrite(k, Extent{a, b - a, data, a - offset});  // before: it keeps the old data
       zones_[k].data.Write(a, b - a, data, a - offset);
     }
     return ZoneStatus::kOk;
@@ -204,7 +206,12 @@ ZoneStatus ZoneModel::Append(uint64_t zone_start, uint64_t length, const Payload
 
 ZoneStatus ZoneModel::Flush() {
   BeginOperation();
-  // Every command completes synchronously in the model: nothing is volatile.
+  // Every command completes synchronously in the model; what a completed
+  // Flush makes durable is everything before it (NVMe Base 2.0 §7.1: the
+  // volatile write cache is committed), so the history of what a power loss
+  // may still lose starts again (zone_model_power_loss.cpp).
+  history_.clear();
+  loss_.clear();
   return ZoneStatus::kOk;
 }
 

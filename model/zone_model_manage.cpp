@@ -28,16 +28,20 @@ void ZoneModel::FinishZone(uint32_t z, Trigger trigger) {
   // ZNS 1.1 3.4.3.1.2 and null_finish_zone: wp moves to the zone end (the
   // length, not the capacity); the data past the old wp stays unwritten.
   // FinishWp::kCapacityEnd: devices that stop the wp at the capacity instead.
+  EndSegment(z);
   zones_[z].wp = start_of(z) + (config_.params.finish_wp == FinishWp::kZoneEnd ? config_.zone_length(z)
                                                                                 : config_.zone_capacity_of(z));
   Transition(z, ZoneCondition::kFull, trigger);
+  BeginSegment(z);
 }
 
 void ZoneModel::ResetZone(uint32_t z, Trigger trigger) {
   // ZNS 1.1 3.4.3.1.4: wp = ZSLBA, zone to ZSE, its data deallocated.
+  EndSegment(z);
   zones_[z].wp = start_of(z);
   zones_[z].data.Clear();
   Transition(z, ZoneCondition::kEmpty, trigger);
+  BeginSegment(z);
 }
 
 ZoneStatus ZoneModel::Manage(ZoneAction action, uint64_t zone_start) {
@@ -141,8 +145,10 @@ ZoneStatus ZoneModel::ManageZone(ZoneAction action, uint32_t z) {
     case ZoneAction::kOffline:  // ZNS 1.1 3.4.3.1.5: only ZSRO -> ZSO
       switch (cond) {
         case C::kReadOnly:
+          EndSegment(z);
           zones_[z].data.Clear();
           Transition(z, C::kOffline, Trigger::kOffline);
+          BeginSegment(z);
           return ZoneStatus::kOk;
         case C::kOffline:  // no-op
           Transition(z, C::kOffline, Trigger::kOffline);
@@ -217,8 +223,10 @@ ZoneStatus ZoneModel::ManageAll(ZoneAction action) {
         break;
       case ZoneAction::kOffline:  // ZSRO -> ZSO
         if (cond == C::kReadOnly) {
+          EndSegment(z);
           zones_[z].data.Clear();
           Transition(z, C::kOffline, Trigger::kOfflineAll);
+          BeginSegment(z);
         }
         break;
       case ZoneAction::kOpen:

@@ -187,6 +187,18 @@ struct PowerCycleCmd : OpCommand {
   explicit PowerCycleCmd(const Model&) { op.kind = OpKind::kPowerCycle; }
 };
 
+// A power loss (issue 15). RapidCheck's model state must follow from the
+// commands alone, never from the device's choice, so the crash state is the
+// one every device must produce alike: everything kept (`powerloss keepall`).
+// The crash states that lose writes, where the checker adopts the device's
+// choice, are what `zonesim fuzz --power-loss-rate` runs.
+struct PowerLossCmd : OpCommand {
+  explicit PowerLossCmd(const Model&) {
+    op.kind = OpKind::kPowerLoss;
+    op.crash.mode = CrashMode::kKeepAll;
+  }
+};
+
 struct FlushCmd : OpCommand {
   explicit FlushCmd(const Model&) { op.kind = OpKind::kFlush; }
 };
@@ -216,6 +228,7 @@ rc::Gen<std::shared_ptr<const Command>> NextCommand(const Model& state) {
       {5, Make<ManageCmd<OpKind::kFinish>>(m)},
       {6, Make<ManageCmd<OpKind::kReset>>(m)},
       {3, Make<PowerCycleCmd>(m)},
+      {2, Make<PowerLossCmd>(m)},
       {1, Make<FlushCmd>(m)},
       {1, Make<InjectCmd>(m)},
   });

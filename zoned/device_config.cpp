@@ -43,6 +43,9 @@ constexpr EnumName<PowerCyclePolicy> kPowerCycleNames[] = {
     {PowerCyclePolicy::kKeep, "keep"},
     {PowerCyclePolicy::kWipeToEmpty, "wipe"},
     {PowerCyclePolicy::kAllFull, "all_full"}};
+constexpr EnumName<ManageDurability> kManageDurabilityNames[] = {
+    {ManageDurability::kCompletion, "completion"},
+    {ManageDurability::kNextFlush, "next_flush"}};
 constexpr EnumName<ErrorPrecedence> kPrecedenceNames[] = {
     {ErrorPrecedence::kStateFirst, "state_first"}, {ErrorPrecedence::kBoundaryFirst, "boundary_first"}};
 constexpr EnumName<Profile> kProfileNames[] = {
@@ -135,6 +138,7 @@ const std::vector<ParamField>& param_fields() {
       enum_field("errnos", &ZoneParams::errnos, kErrnoNames),
       enum_field("finish_wp", &ZoneParams::finish_wp, kFinishWpNames),
       bool_field("open_limit_alone", &ZoneParams::open_limit_alone),
+      enum_field("manage_durability", &ZoneParams::manage_durability, kManageDurabilityNames),
   };
   return fields;
 }
@@ -277,6 +281,9 @@ ZoneParams profile_params(Profile p) {
       z.read_fill = ReadFill::kZeroes;
       z.full_wp = FullWpReport::kZoneEnd;
       z.power_cycle = PowerCyclePolicy::kCloseOpenZones;
+      // NVMe Base 2.0 §7.1 Flush commits the volatile write cache; ZNS 1.1
+      // does not say a completed Zone Management Send is durable before it.
+      z.manage_durability = ManageDurability::kNextFlush;
       z.precedence = ErrorPrecedence::kStateFirst;
       z.zone_append_supported = true;
       break;
@@ -296,6 +303,9 @@ ZoneParams profile_params(Profile p) {
       z.read_fill = ReadFill::kZeroes;
       z.full_wp = FullWpReport::kZoneEnd;
       z.power_cycle = PowerCyclePolicy::kCloseOpenZones;
+      // SBC SYNCHRONIZE CACHE is what makes the cache durable; ZBC-2 says no
+      // more of RESET WRITE POINTER / FINISH ZONE than that they complete.
+      z.manage_durability = ManageDurability::kNextFlush;
       z.precedence = ErrorPrecedence::kBoundaryFirst;
       z.zone_append_supported = false;  // ZBC has no zone append command
       break;
@@ -316,6 +326,9 @@ ZoneParams profile_params(Profile p) {
       z.full_wp = FullWpReport::kAsWritten;
       // A persistent image: open zones come back CLOSED (open-to-closed recovery).
       z.power_cycle = PowerCyclePolicy::kCloseOpenZones;
+      // The persistent image: qcow2-zoned.md "finish and reset flush it
+      // themselves", so they are durable when they complete.
+      z.manage_durability = ManageDurability::kCompletion;
       z.precedence = ErrorPrecedence::kStateFirst;
       z.zone_append_supported = true;
       break;
@@ -361,6 +374,7 @@ std::string_view to_string(Profile p) { return name_of(kProfileNames, p); }
 std::optional<Profile> profile_from_string(std::string_view s) { return value_of(kProfileNames, s); }
 std::string_view to_string(ImplicitClosePolicy p) { return name_of(kImplicitCloseNames, p); }
 std::string_view to_string(PowerCyclePolicy p) { return name_of(kPowerCycleNames, p); }
+std::string_view to_string(ManageDurability d) { return name_of(kManageDurabilityNames, d); }
 std::string_view to_string(FullWpReport p) { return name_of(kFullWpNames, p); }
 
 std::optional<uint64_t> ParseSize(std::string_view s) {

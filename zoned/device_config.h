@@ -61,6 +61,14 @@ enum class PowerCyclePolicy : uint8_t {
   kAllFull,         // null_blk zone_full=1: every sequential zone FULL
 };
 
+// When a completed zone management command (reset, finish, open, close,
+// offline) becomes durable, i.e. survives a power loss (issue 15;
+// model/zone_model_power_loss.cpp).
+enum class ManageDurability : uint8_t {
+  kCompletion,  // durable when it completes (qcow2-zoned.md: "finish and reset flush it themselves")
+  kNextFlush,   // only at the next completed Flush: until then it may be lost (either outcome allowed)
+};
+
 // Which check wins when a write breaks several rules at once.
 enum class ErrorPrecedence : uint8_t {
   kStateFirst,     // QEMU NVMe, null_blk: FULL/RO/OFF -> not at wp -> crosses capacity
@@ -105,6 +113,8 @@ struct ZoneParams {
   // max_open_zones with max_active_zones 0: honoured (a limit), or ignored
   // (no open limit) as the qcow2 zoned driver up to v10 did.
   bool open_limit_alone = true;
+  // Whether zone management since the last flush may be lost at a power loss.
+  ManageDurability manage_durability = ManageDurability::kCompletion;
 
   bool operator==(const ZoneParams&) const = default;
 };
@@ -190,6 +200,7 @@ std::string FormatDeviceConfig(const DeviceConfig& c);
 // Names of ZoneParams enum values, for options and reports.
 std::string_view to_string(ImplicitClosePolicy p);
 std::string_view to_string(PowerCyclePolicy p);
+std::string_view to_string(ManageDurability d);
 std::string_view to_string(FullWpReport p);
 
 }  // namespace zonesim

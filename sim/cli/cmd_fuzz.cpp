@@ -1,5 +1,8 @@
 // zonesim fuzz: a deterministic lockstep campaign, model vs a zoned qcow2 image.
 #include <charconv>
+#include <set>
+#include <string>
+#include <vector>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -47,6 +50,8 @@ std::string TextReport(const CampaignOptions& o, const CampaignResult& r, uint64
   for (const auto& [s, n] : r.status_counts) out << "  " << status_id(s) << " " << n << "\n";
   if (r.host_refusals) out << "  refused by the host (misaligned range) " << r.host_refusals << "\n";
   out << "device choices adopted: " << r.choices_adopted << "\n";
+  if (r.power_losses > 0)
+    out << "power losses: " << r.power_losses << ", states adopted: " << r.states_adopted << "\n";
   for (const AdoptedChoice& c : r.adopted_samples)
     out << "  #" << c.index << " " << c.description << "\n";
   out << "edge coverage: " << CoverageLine(r.coverage_summary) << "\n";
@@ -93,6 +98,7 @@ std::string JsonReport(const CampaignOptions& o, const CampaignResult& r, uint64
   WriteCountsJson(j, r.op_counts, r.status_counts);
   j.Field("host_refusals", r.host_refusals);
   j.Field("choices_adopted", r.choices_adopted);
+  j.Field("power_losses", r.power_losses).Field("states_adopted", r.states_adopted);
   j.Key("coverage").BeginObject();
   j.Field("covered", static_cast<uint64_t>(r.coverage_summary.covered));
   j.Field("total", static_cast<uint64_t>(r.coverage_summary.total));
@@ -165,13 +171,43 @@ std::string JunitReport(const CampaignOptions& o, const CampaignResult& r, uint6
   return out;
 }
 
+// "--power-loss-at 5,9 --power-loss-at 12": operation indices (0-based).
+bool ParseOperationIndices(const std::vector<std::string>& texts, std::set<uint64_t>* out,
+                           std::string* bad) {
+  for (const std::string& text : texts) {
+    size_t start = 0;
+    while (start <= text.size()) {
+      size_t comma = text.find(',', start);
+      if (comma == std::string::npos) comma = text.size();
+      const std::string item = text.substr(start, comma - start);
+      uint64_t v = 0;
+      const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+      if (item.empty() || ec != std::errc() || end != item.data() + item.size()) {
+        *bad = item;
+        return false;
+      }
+      out->insert(v);
+      start = comma + 1;
+    }
+  }
+  return true;
+}
+
+// zonesim's own image after a power loss: corruption and leaks apart.
+ImageProblems OwnImageProblems(const std::string& path) {
+  ImageProblems p;
+  SplitImageFindings(path, &p.corruption, &p.leaks);
+  return p;
+}
+
 }  // namespace
 
 int RunFuzzCommand(const CommandArgs& args) {
   uint64_t seed = 1, ops = 100000;
   std::string ops_text = "100000";
   std::string profile_name = "linux", config_spec, image, junit, replay_file;
-  double power_cycle_rate = 0.002, fault_rate = 0.0005;
+  double power_cycle_rate = 0.002, fault_rate = 0.0005, power_loss_rate = 0;
+  std::vector<std::string> power_loss_at;
   uint32_t cluster_size = 65536;
   uint64_t full_compare_every = 0;
   DutCliOptions dut_options;
@@ -194,6 +230,11 @@ int RunFuzzCommand(const CommandArgs& args) {
       "parameter (e.g. implicit_close=lowest_index)")(
       "power-cycle-rate", po::value<double>(&power_cycle_rate)->default_value(0.002),
       "probability of a power cycle before each operation")(
+      "power-loss-rate", po::value<double>(&power_loss_rate)->default_value(0),
+      "probability of a power loss (unsynced writes lost, torn or reordered, chosen from the "
+      "seed) before each operation")(
+      "power-loss-at", po::value<std::vector<std::string>>(&power_loss_at)->composing(),
+      "N,M,...: the operations with these indices (0-based) are power losses")(
       "fault-rate", po::value<double>(&fault_rate)->default_value(0.0005),
       "probability of an injected READ ONLY/OFFLINE zone before each operation")(
       "cluster-size", po::value<uint32_t>(&cluster_size)->default_value(65536),
@@ -234,7 +275,8 @@ int RunFuzzCommand(const CommandArgs& args) {
                  profile_name.c_str());
     return kExitUsage;
   }
-  if (power_cycle_rate < 0 || power_cycle_rate > 1 || fault_rate < 0 || fault_rate > 1) {
+  if (power_cycle_rate < 0 || power_cycle_rate > 1 || fault_rate < 0 || fault_rate > 1 ||
+      power_loss_rate < 0 || power_loss_rate > 1) {
     std::fprintf(stderr, "zonesim fuzz: rates must lie in [0, 1]\n");
     return kExitUsage;
   }
@@ -276,6 +318,12 @@ int RunFuzzCommand(const CommandArgs& args) {
   o.workload.seed = seed;
   o.workload.power_cycle_rate = power_cycle_rate;
   o.workload.fault_rate = fault_rate;
+  o.workload.power_loss_rate = power_loss_rate;
+  if (std::string bad; !ParseOperationIndices(power_loss_at, &o.power_loss_at, &bad)) {
+    std::fprintf(stderr, "zonesim fuzz: --power-loss-at: '%s' is not an operation index (0, 1, ...)\n",
+                 bad.c_str());
+    return kExitUsage;
+  }
   o.image_path = image;
   o.keep_image = vm.count("keep-image") > 0;
   o.cluster_size = cluster_size;
@@ -285,7 +333,10 @@ int RunFuzzCommand(const CommandArgs& args) {
     return kExitUsage;
   }
   o.full_compare_every = full_compare_every;
-  if (o.dut.external()) o.image_check = ImageFindings;
+  // The image left at the end is checked (its leaks and corruption are
+  // findings); zonesim's own image also after every power loss.
+  o.image_check = ImageFindings;
+  if (!o.dut.external()) o.power_loss_check = OwnImageProblems;
   bool tty = isatty(STDERR_FILENO) != 0;
   uint64_t total = o.replay.empty() ? ops : o.replay.size();
   o.progress_every = tty ? std::max<uint64_t>(total / 200, 1) : std::max<uint64_t>(total / 10, 1);

@@ -133,7 +133,7 @@ int Usage(const std::string& message) {
 }  // namespace
 
 int RunReplayCommand(const CommandArgs& args) {
-  std::vector<std::string> traces, power_at;
+  std::vector<std::string> traces, power_at, loss_at;
   std::string format_name = "auto", events_name = "auto", map_name = "identity";
   std::string profile_name = "linux", config_spec, image, junit;
   ReplayOptions o;
@@ -161,6 +161,13 @@ int RunReplayCommand(const CommandArgs& args) {
       "N,...: a power cycle after these I/O events (1-based)")(
       "power-cycle-every", po::value<uint64_t>(&o.power_cycle_every)->default_value(0),
       "a power cycle after every N I/O events")(
+      "power-loss-at", po::value<std::vector<std::string>>(&loss_at)->composing(),
+      "N,...: a power loss (unsynced writes lost, torn or reordered, chosen from --seed) after "
+      "these I/O events (1-based)")(
+      "power-loss-rate", po::value<double>(&o.power_loss_rate)->default_value(0),
+      "probability of a power loss after each I/O event")(
+      "seed", po::value<uint64_t>(&o.seed)->default_value(1),
+      "seed of the power losses' draws and crash states")(
       "full-compare-every", po::value<uint64_t>(&o.full_compare_every),
       "compare every zone of both devices after every N-th operation (1: after every "
       "operation; default: every ceil(zones/64)); always at power cycles and the end")(
@@ -211,6 +218,10 @@ int RunReplayCommand(const CommandArgs& args) {
   std::string bad;
   if (!ParsePowerCycleList(power_at, &o.power_cycle_at, &bad))
     return Usage("--power-cycle-at: '" + bad + "' is not an event number (1, 2, ...)");
+  if (!ParsePowerCycleList(loss_at, &o.power_loss_at, &bad))
+    return Usage("--power-loss-at: '" + bad + "' is not an event number (1, 2, ...)");
+  if (!(o.power_loss_rate >= 0 && o.power_loss_rate <= 1))
+    return Usage("--power-loss-rate must lie in [0, 1]");
   o.infer_resets = vm.count("infer-resets") > 0;
   if (vm.count("full-compare-every") && o.full_compare_every == 0)
     return Usage("--full-compare-every must be at least 1");

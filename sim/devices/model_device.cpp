@@ -35,6 +35,12 @@ Status ModelDevice::PowerCycle() {
   return Status::Ok();
 }
 
+Status ModelDevice::PowerLoss(const CrashSpec& crash) {
+  (void)crash;
+  model_.PowerLoss();
+  return Status::Ok();
+}
+
 ZoneStatus ModelDevice::Inject(ZoneFault fault, uint64_t zone_start) {
   return model_.Inject(fault, zone_start);
 }

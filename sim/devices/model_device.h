@@ -32,6 +32,9 @@ class ModelDevice : public Device {
   ZoneCounts Counts() override;
   // The model cannot fail to restart.
   Status PowerCycle() override;
+  // The model keeps everything (one allowed state) and remembers the others
+  // for the checker (ZoneModel::PowerLoss); the crash spec picks nothing here.
+  Status PowerLoss(const CrashSpec& crash) override;
   ZoneStatus Inject(ZoneFault fault, uint64_t zone_start) override;
   // Nothing to persist or release: memory only.
   Status Close() override { return Status::Ok(); }

@@ -17,3 +17,26 @@ std::string ImageFindings(const std::string& path) {
 }
 
 }  // namespace zonesim
+
+namespace zonesim {
+
+void SplitImageFindings(const std::string& path, std::string* corruption, std::string* leaks) {
+  check::CheckReport report;
+  check::CheckOptions options;
+  options.force_share = true;
+  Status s = check::CheckImage(Env::Default(), path, options, &report);
+  if (!s.ok()) {
+    *corruption = "check.failed: " + s.ToString() + "\n";
+    return;
+  }
+  if (!report.checked) {
+    *corruption = "check.unreadable: " + report.reason + "\n";
+    return;
+  }
+  for (const check::Finding& f : report.findings) {
+    if (f.severity == check::Severity::kError) *corruption += f.id + ": " + f.message + "\n";
+    if (f.severity == check::Severity::kLeak) *leaks += f.id + ": " + f.message + "\n";
+  }
+}
+
+}  // namespace zonesim

@@ -11,4 +11,9 @@ namespace zonesim {
 // or one line saying why the image could not be checked.
 std::string ImageFindings(const std::string& path);
 
+// The same, corruption (errors, or an image that could not be checked) and
+// leaks apart, of an image a device may hold open (force-share): what the
+// lockstep checker runs after a power loss.
+void SplitImageFindings(const std::string& path, std::string* corruption, std::string* leaks);
+
 }  // namespace zonesim

@@ -43,6 +43,12 @@ StatusMatch MatchFor(const CampaignOptions& options) {
   return m;
 }
 
+void SetPowerLossCheck(const CampaignOptions& options, const std::string& path,
+                       LockstepChecker* checker) {
+  if (!options.power_loss_check) return;
+  checker->set_power_loss_check([&options, path] { return options.power_loss_check(path); });
+}
+
 }  // namespace
 
 Status RunLockstep(const CampaignOptions& options, const std::vector<Operation>& ops,
@@ -52,6 +58,7 @@ Status RunLockstep(const CampaignOptions& options, const std::vector<Operation>&
   if (!s.ok()) return s;
   LockstepChecker checker(options.config, device.get(), 16, /*full_compare_every=*/1);
   checker.set_status_match(MatchFor(options));
+  SetPowerLossCheck(options, image_path, &checker);
   for (const Operation& op : ops)
     if (!checker.Step(op)) break;
   checker.Finish();
@@ -80,6 +87,7 @@ Status RunCampaign(const CampaignOptions& options, CampaignResult* result) {
 
   LockstepChecker checker(config, device.get(), 16, options.full_compare_every);
   checker.set_status_match(MatchFor(options));
+  SetPowerLossCheck(options, path, &checker);
   WorkloadOptions workload = options.workload;
   if (options.dut.external()) workload.qemu_io_dialect = true;
   WorkloadGenerator generator(config, workload);
@@ -88,7 +96,9 @@ Status RunCampaign(const CampaignOptions& options, CampaignResult* result) {
   const uint64_t total = replaying ? options.replay.size() : options.ops;
   ran.reserve(static_cast<size_t>(std::min<uint64_t>(total, 1u << 20)));
   for (uint64_t i = 0; i < total; ++i) {
-    Operation op = replaying ? options.replay[i] : generator.Next(checker.model());
+    Operation op = replaying                       ? options.replay[i]
+                   : options.power_loss_at.count(i) ? PowerLossAt(options.workload.seed, i)
+                                                    : generator.Next(checker.model());
     ran.push_back(op);
     const std::optional<uint32_t> tz = TripleZone(op, config);
     const ZoneCondition before = tz ? checker.model().zone(*tz).cond : ZoneCondition::kEmpty;
@@ -107,6 +117,7 @@ Status RunCampaign(const CampaignOptions& options, CampaignResult* result) {
   if (!closed.ok() && !options.dut.external()) return closed;
   if (!closed.ok()) result->close_error = closed.ToString();
   if (options.image_check && closed.ok()) result->image_findings = options.image_check(path);
+  result->image_findings += checker.power_loss_leaks();
 
   result->ops_run = checker.steps();
   result->op_counts = checker.op_counts();
@@ -114,6 +125,8 @@ Status RunCampaign(const CampaignOptions& options, CampaignResult* result) {
   result->host_refusals = checker.host_refusals();
   result->choices_adopted = checker.choices_adopted();
   result->adopted_samples = checker.adopted_samples();
+  result->power_losses = checker.power_losses();
+  result->states_adopted = checker.states_adopted();
   result->coverage = checker.model().coverage();
   result->coverage_summary = Summarize(BuildStateGraph(config.params), result->coverage);
   result->triple_summary = SummarizeTriples(ReachableTriples(config), result->triples);

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,13 @@ struct CampaignOptions {
   // Called with the image path once the device under test is closed, when
   // set: the findings of a structural check of what it left ("" if clean).
   std::function<std::string(const std::string& path)> image_check;
+  // Called with the image path after every power loss, once the device is
+  // back, when set: a structural check (corruption is a divergence, leaks a
+  // finding). Runs in the shrinker too, so a corruption shrinks.
+  std::function<ImageProblems(const std::string& path)> power_loss_check;
+  // Power losses at these operation indices (a generated workload: the
+  // operation at that index is a power loss, PowerLossAt(seed, index)).
+  std::set<uint64_t> power_loss_at;
   bool shrink = true;
   size_t shrink_budget = 4000;
   // Called every `progress_every` operations and at the end.
@@ -61,6 +69,8 @@ struct CampaignResult {
   uint64_t host_refusals = 0;
   uint64_t choices_adopted = 0;
   std::vector<AdoptedChoice> adopted_samples;
+  uint64_t power_losses = 0;   // power losses run
+  uint64_t states_adopted = 0;  // zones that came back having lost what the model allowed
   EdgeCoverage coverage;
   CoverageSummary coverage_summary;
   // (condition, operation, outcome) triples of the generated or replayed
@@ -76,7 +86,7 @@ struct CampaignResult {
   // Closing the device under test failed (an external process that did not
   // quit cleanly): a finding of its own.
   std::string close_error;
-  std::string image_findings;  // CampaignOptions::image_check's answer
+  std::string image_findings;  // CampaignOptions::image_check's answer, and leaks found after power losses
 };
 
 // Setup errors (bad configuration, image cannot be created) return a non-ok

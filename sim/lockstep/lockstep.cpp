@@ -170,6 +170,7 @@ bool LockstepChecker::Step(const Operation& op) {
   }
   std::sort(zones.begin(), zones.end());
   zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
+  if (op.kind == OpKind::kPowerLoss && !CheckPowerLoss(op, m, d)) return false;
   const bool full = all || steps_ - last_full_at_ >= full_compare_every_;
   last_op_ = op;
   last_model_ = m;

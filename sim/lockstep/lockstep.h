@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,6 +55,14 @@ struct AdoptedChoice {
   std::string description;  // "closed zone 5 (model would close zone 3)"
 };
 
+// What a structural check of the device's image found (sim/gate sets it up
+// for zonesim's own qcow2 device): corruption is a divergence, leaks are a
+// finding of the implementation. One "id: message" line each.
+struct ImageProblems {
+  std::string corruption;
+  std::string leaks;
+};
+
 // The default interval between complete comparisons: one zone in 64 per
 // operation, so the amortised cost of the complete comparison stays a small
 // fraction of a step at any zone count (1 up to 64 zones: every operation).
@@ -70,6 +79,11 @@ class LockstepChecker {
 
   // How statuses are compared (exactly, unless the device speaks errnos only).
   void set_status_match(const StatusMatch& m) { status_match_ = m; }
+  // Run after every power loss, once the device is back (a structural check
+  // of its image); unset: none.
+  void set_power_loss_check(std::function<ImageProblems()> check) {
+    power_loss_check_ = std::move(check);
+  }
 
   // Runs op on both. Returns false on divergence (and stops accepting work).
   bool Step(const Operation& op);
@@ -86,6 +100,12 @@ class LockstepChecker {
   const std::map<ZoneStatus, uint64_t>& status_counts() const { return status_counts_; }
   uint64_t host_refusals() const { return host_refusals_; }
   uint64_t choices_adopted() const { return choices_adopted_; }
+  // Power losses run, and zones whose recovered state lost something the
+  // model allowed to be lost (the model adopted the device's state).
+  uint64_t power_losses() const { return power_losses_; }
+  uint64_t states_adopted() const { return states_adopted_; }
+  // Leaks the power-loss check found ("" when none), the first one's lines.
+  const std::string& power_loss_leaks() const { return power_loss_leaks_; }
   const std::vector<AdoptedChoice>& adopted_samples() const { return adopted_samples_; }
   const ZoneModel& model() const { return model_.model(); }
   // The model's answer to the last Step (replay counts the workload's own
@@ -108,6 +128,12 @@ class LockstepChecker {
   bool Compare(const Operation& op, const OpOutcome& m, const OpOutcome& d,
                std::vector<uint32_t> zones, bool full);
   bool FullCompare(const Operation& op, const OpOutcome& m, const OpOutcome& d);
+  // After a power loss: every zone changed since the last flush must be in a
+  // state the model allows; the model adopts it (sim/lockstep/power_loss_check.cpp).
+  bool CheckPowerLoss(const Operation& op, const OpOutcome& m, const OpOutcome& d);
+  std::string CheckRecoveredZone(uint32_t z);
+  std::string CheckRecoveredConventionalZone(uint32_t z);
+  std::string CompareReadBack(uint32_t z, uint64_t from, uint64_t to, uint64_t wp);
   void Diverge(const Operation& op, const OpOutcome& m, const OpOutcome& d, std::string what);
 
   DeviceConfig config_;
@@ -123,6 +149,10 @@ class LockstepChecker {
   uint64_t host_refusals_ = 0;
   uint64_t choices_adopted_ = 0;
   std::vector<AdoptedChoice> adopted_samples_;
+  std::function<ImageProblems()> power_loss_check_;
+  uint64_t power_losses_ = 0;
+  uint64_t states_adopted_ = 0;
+  std::string power_loss_leaks_;
   ZoneStatus last_model_status_ = ZoneStatus::kOk;
   std::string last_host_error_;
   uint64_t full_compare_every_ = 1;

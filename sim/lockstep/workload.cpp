@@ -369,8 +369,40 @@ Operation WorkloadGenerator::ReportOp(const ZoneModel& model) {
   return op;
 }
 
+Operation RandomPowerLoss(Rng& rng) {
+  // The crash state travels in the operation (zoned/crash_spec.h), so a
+  // shrunk reproducer replays the same one.
+  Operation op = Only(OpKind::kPowerLoss);
+  switch (rng.Below(4)) {
+    case 0:
+      op.crash.mode = CrashMode::kLoseAll;
+      return op;
+    case 1:
+      op.crash.mode = CrashMode::kTorn;
+      op.crash.sector = 512;
+      break;
+    case 2:
+      op.crash.mode = CrashMode::kTorn;
+      op.crash.sector = 4096;
+      break;
+    default:
+      op.crash.mode = CrashMode::kReorder;
+      break;
+  }
+  op.crash.seed = rng.Below(1000000);  // short in scripts, plenty of distinct crashes
+  return op;
+}
+
+Operation PowerLossAt(uint64_t seed, uint64_t index) {
+  Rng rng(seed * 0x9e3779b97f4a7c15ull + index);
+  return RandomPowerLoss(rng);
+}
+
+Operation WorkloadGenerator::PowerLoss() { return RandomPowerLoss(rng_); }
+
 Operation WorkloadGenerator::Next(const ZoneModel& model) {
   if (rng_.Chance(options_.power_cycle_rate)) return Only(OpKind::kPowerCycle);
+  if (rng_.Chance(options_.power_loss_rate)) return PowerLoss();
   // An external implementation cannot be told to fail a zone (no inject).
   if (rng_.Chance(options_.fault_rate) && !options_.qemu_io_dialect) return Fault(model);
   uint64_t r = rng_.Below(1000);

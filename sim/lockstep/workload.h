@@ -22,12 +22,24 @@ struct WorkloadOptions {
   uint64_t seed = 1;
   double power_cycle_rate = 0.002;  // probability per operation
   double fault_rate = 0.0005;       // probability per operation of an injected RO/OFF zone
+  // Probability per operation of a power loss (issue 15), its crash state
+  // (lose all / torn 512 / torn 4K / reorder, with a seed) drawn from the
+  // stream. 0 by default: the stream, and so every existing campaign, stays
+  // as it was (Chance(0) draws nothing).
+  double power_loss_rate = 0;
   uint32_t max_io_blocks = 64;      // largest write/read in logical blocks
   // Only what qemu-io can say (sim/devices/qemu_io_device.h): fill payloads,
   // appends of 0xcd, no injected faults, no zone offline. The random stream
   // is the same either way, so the operation sequence keeps its shape.
   bool qemu_io_dialect = false;
 };
+
+// A power loss with a crash state drawn from rng: every unsynced write lost,
+// torn at 512 B or 4 KiB, or reordered, each a quarter of the time.
+Operation RandomPowerLoss(Rng& rng);
+// The power loss `--power-loss-at` puts at operation `index` of a run with
+// `seed`: drawn from its own stream, so the rest of the run is unchanged.
+Operation PowerLossAt(uint64_t seed, uint64_t index);
 
 class WorkloadGenerator {
  public:
@@ -48,6 +60,7 @@ class WorkloadGenerator {
   Operation Manage(const ZoneModel& model, OpKind kind);
   Operation Fault(const ZoneModel& model);
   Operation ReportOp(const ZoneModel& model);  // filters and limits at the end of the matches
+  Operation PowerLoss();
   Payload NextPayload();
 
   DeviceConfig config_;

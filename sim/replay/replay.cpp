@@ -1,4 +1,7 @@
 #include "sim/replay/replay.h"
+
+#include "common/rng.h"
+#include "sim/lockstep/workload.h"
 #include "sim/replay/timestamp_span.h"
 
 #include <algorithm>
@@ -52,6 +55,9 @@ class Replayer {
     power_at_ = o.power_cycle_at;
     std::sort(power_at_.begin(), power_at_.end());
     power_at_.erase(std::unique(power_at_.begin(), power_at_.end()), power_at_.end());
+    loss_at_ = o.power_loss_at;
+    std::sort(loss_at_.begin(), loss_at_.end());
+    loss_at_.erase(std::unique(loss_at_.begin(), loss_at_.end()), loss_at_.end());
   }
 
   Status Run(TraceReader* reader, IoStage stage, uint64_t total);
@@ -92,6 +98,9 @@ class Replayer {
   std::vector<bool> touched_;
   std::vector<uint64_t> power_at_;
   size_t next_power_ = 0;
+  std::vector<uint64_t> loss_at_;
+  size_t next_loss_ = 0;
+  Rng loss_rng_{o_.seed};
   bool have_time_ = false;
   TimestampSpan times_;
 };
@@ -235,6 +244,17 @@ Status Replayer::Run(TraceReader* reader, IoStage stage, uint64_t total) {
         go_on = Execute(pc, ev, event_no);
       }
     }
+    if (go_on) {
+      bool loss = loss_rng_.Chance(o_.power_loss_rate);
+      while (next_loss_ < loss_at_.size() && loss_at_[next_loss_] <= event_no) {
+        loss |= loss_at_[next_loss_] == event_no;
+        ++next_loss_;
+      }
+      if (loss) {
+        ++r_->power_losses;
+        go_on = Execute(PowerLossAt(o_.seed, event_no), ev, event_no);
+      }
+    }
     if (o_.progress && (event_no % std::max<uint64_t>(o_.progress_every, 1) == 0 || !go_on)) {
       o_.progress(event_no, total);
       reported = event_no;
@@ -268,6 +288,7 @@ void Replayer::Finish(TraceReader* reader, const ReplaySelector& selector) {
   r.status_counts = checker_.status_counts();
   r.host_refusals = checker_.host_refusals();
   r.choices_adopted = checker_.choices_adopted();
+  r.states_adopted = checker_.states_adopted();
   r.adopted_samples = checker_.adopted_samples();
   r.coverage_summary = Summarize(BuildStateGraph(config_.params), checker_.model().coverage());
   r.zones_touched = static_cast<uint64_t>(std::count(touched_.begin(), touched_.end(), true));

@@ -68,6 +68,12 @@ struct ReplayOptions {
   double time_scale = 1.0;  // zonesim is not timed: scales only the reported duration
   std::vector<uint64_t> power_cycle_at;  // after these I/O event numbers (1-based)
   uint64_t power_cycle_every = 0;        // after every N I/O events
+  // Power losses (issue 15): after these I/O event numbers (1-based), and
+  // after each I/O event with probability power_loss_rate; their crash
+  // states (and the rate's draws) come from `seed`.
+  std::vector<uint64_t> power_loss_at;
+  double power_loss_rate = 0;
+  uint64_t seed = 1;
   bool infer_resets = false;
   size_t quote_limit = 10;
   // Compare every zone after every N-th operation (and at every power cycle
@@ -127,6 +133,8 @@ struct ReplayResult {
   RewriteCount rewinds;                // !infer_resets: writes to a non-empty zone's start
   bool infer_resets = false;
   uint64_t power_cycles = 0;
+  uint64_t power_losses = 0;    // power losses inserted
+  uint64_t states_adopted = 0;  // zones that came back having lost what the model allowed
   uint64_t zones_touched = 0;
   CoverageSummary coverage_summary;
 

@@ -147,6 +147,8 @@ std::string ReplayTextReport(const ReplayOptions& o, const ReplayResult& r) {
         << r.rewinds.count << FirstAt(r.rewinds) << "\n";
   }
   out << "power cycles inserted: " << r.power_cycles << "\n";
+  if (r.power_losses > 0)
+    out << "power losses: " << r.power_losses << ", states adopted: " << r.states_adopted << "\n";
   out << "zones touched: " << r.zones_touched << " of " << r.config.nr_zones() << "\n";
 
   out << "zone-rule violations by the workload: " << r.violations << "\n";
@@ -232,6 +234,7 @@ std::string ReplayJsonReport(const ReplayOptions& o, const ReplayResult& r) {
   RewriteJson(j, "implied_resets", r.implied_resets);
   RewriteJson(j, "writes_to_written_zone_start", r.rewinds);
   j.Field("power_cycles", r.power_cycles);
+  j.Field("power_losses", r.power_losses).Field("states_adopted", r.states_adopted);
   j.Field("zones_touched", r.zones_touched);
 
   j.Key("violations").BeginObject();
