@@ -28,7 +28,11 @@ constexpr uint64_t kWritePointerChunk = 1ull << 20;  // bytes of zonedmeta read 
 }  // namespace
 
 Qcow2Image::Qcow2Image() : impl_(std::make_unique<Impl>()) {}
-Qcow2Image::~Qcow2Image() = default;
+// Entries still waiting for their barrier are written (errors are lost:
+// call Flush to see them). A fenced file (a simulated power loss) takes none.
+Qcow2Image::~Qcow2Image() {
+  if (impl_ && impl_->file && !impl_->read_only) (void)impl_->Commit();
+}
 
 std::vector<FileRange> Qcow2Image::Impl::FixedMetadata() const {
   std::vector<FileRange> r;
@@ -325,6 +329,7 @@ Status Qcow2Image::Write(uint64_t offset, uint64_t length, const WriteData& data
   Status s = impl_->CheckRange(offset, length, "write");
   if (!s.ok() || length == 0) return s;
   s = impl_->DoWrite(offset, length, data);
+  if (impl_->write_back) return s;
   Status c = impl_->Commit();  // also after a failure: what was written in full gets published
   return s.ok() ? c : s;
 }
@@ -333,15 +338,24 @@ Status Qcow2Image::Discard(uint64_t offset, uint64_t length) {
   if (impl_->read_only) return Status::InvalidArgument(impl_->path + ": discard on an image opened read-only");
   Status s = impl_->CheckRange(offset, length, "discard");
   if (!s.ok() || length == 0) return s;
+  // Entries waiting to be published go first: written after the discard's
+  // cleared entries, they would map the freed clusters again.
+  if (impl_->write_back && !impl_->pending_publish.empty()) {
+    s = impl_->Commit();
+    if (!s.ok()) return s;
+  }
   s = impl_->DoDiscard(offset, length);
+  if (impl_->write_back) return s;
   Status c = impl_->Commit();
   return s.ok() ? c : s;
 }
 
 Status Qcow2Image::Flush() {
   if (impl_->read_only) return Status::Ok();
-  return impl_->file->Flush();
+  return impl_->Commit(/*flush=*/true);
 }
+
+void Qcow2Image::SetWriteBack(bool on) { impl_->write_back = on; }
 
 Status Qcow2Image::ReadWritePointers(std::vector<uint64_t>* entries) {
   if (!impl_->zoned) return Status::InvalidArgument(impl_->path + ": not a zoned image (no write-pointer table)");

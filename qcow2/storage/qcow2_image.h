@@ -110,6 +110,13 @@ class Qcow2Image {
   Status Discard(uint64_t offset, uint64_t length);
   // Makes everything written so far durable.
   Status Flush();
+  // Write-back (off by default): the entries that publish newly allocated
+  // clusters wait in memory until the next Flush (as QEMU's L2 cache does),
+  // which then costs one more file flush; without it every allocating write
+  // costs one file flush of its own (the barrier before its entries, see
+  // qcow2_io.cpp). Freed clusters are reused only after the next Flush.
+  // Destroying the image flushes what waits.
+  void SetWriteBack(bool on);
 
   // The write-pointer table (zoned images only): raw 64-bit entries, decoded
   // from their on-disk byte order.

@@ -70,6 +70,7 @@ struct Qcow2Image::Impl {
   std::vector<PendingWrite> pending_publish;
   std::vector<uint8_t> pending_bytes;
   std::vector<uint64_t> pending_release;  // L2 entries whose references go
+  bool write_back = false;  // Qcow2Image::SetWriteBack: commit at Flush, not per request
 
   // ---- qcow2_io.cpp ----
   Status GetL2(uint64_t host, std::vector<uint64_t>** table);
@@ -92,7 +93,9 @@ struct Qcow2Image::Impl {
   Status DoWrite(uint64_t offset, uint64_t length, const WriteData& data);
   Status DoDiscard(uint64_t offset, uint64_t length);
   void Publish(uint64_t offset, uint64_t length, const uint8_t* bytes);
-  Status Commit();
+  // The barriers and what waits for them; `flush` ends with a file flush
+  // (Qcow2Image::Flush) even when nothing waits.
+  Status Commit(bool flush = false);
   // The L2 cache is about to drop every table.
   Status ClearL2Cache();
 

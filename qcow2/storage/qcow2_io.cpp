@@ -70,30 +70,31 @@ void Qcow2Image::Impl::Publish(uint64_t offset, uint64_t length, const uint8_t* 
   pending_publish.push_back(PendingWrite{offset, pos, length});
 }
 
-Status Qcow2Image::Impl::Commit() {
-  if (!pending_publish.empty()) {
-    Status s = file->Flush();  // barrier: refcounts and contents before the entries
-    for (size_t i = 0; s.ok() && i < pending_publish.size(); ++i) {
-      const PendingWrite& w = pending_publish[i];
-      s = file->Write(w.offset, w.len, pending_bytes.data() + w.pos);
-    }
-    pending_publish.clear();
-    pending_bytes.clear();
-    if (!s.ok()) {
-      // The cached tables and L1 hold entries the file may lack: reread them.
-      l2_cache.clear();
-      Status r = LoadL1();
-      pending_release.clear();  // leaked rather than freed while maybe referenced
-      return r.ok() ? s : r;
-    }
+Status Qcow2Image::Impl::Commit(bool flush) {
+  if (pending_publish.empty() && pending_release.empty()) return flush ? file->Flush() : Status::Ok();
+  Status s = file->Flush();  // barrier: refcounts and contents (and cleared entries) before the entries
+  for (size_t i = 0; s.ok() && i < pending_publish.size(); ++i) {
+    const PendingWrite& w = pending_publish[i];
+    s = file->Write(w.offset, w.len, pending_bytes.data() + w.pos);
+  }
+  const bool published = !pending_publish.empty();
+  pending_publish.clear();
+  pending_bytes.clear();
+  if (!s.ok()) {
+    // The cached tables and L1 hold entries the file may lack: reread them.
+    l2_cache.clear();
+    Status r = LoadL1();
+    pending_release.clear();  // leaked rather than freed while maybe referenced
+    return r.ok() ? s : r;
   }
   if (!pending_release.empty()) {
-    Status s = file->Flush();  // barrier: the entries that dropped them before the decrements
+    // Barrier: the entries that dropped the references before the decrements.
+    if (published) s = file->Flush();
     for (size_t i = 0; s.ok() && i < pending_release.size(); ++i) s = ReleaseEntry(pending_release[i]);
     pending_release.clear();
     if (!s.ok()) return s;
   }
-  return Status::Ok();
+  return flush ? file->Flush() : Status::Ok();
 }
 
 Status Qcow2Image::Impl::ClearL2Cache() {

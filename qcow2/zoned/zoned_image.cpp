@@ -50,6 +50,9 @@ Status ZonedImage::OpenImpl(Env* env, const std::string& path, const ZoneParams&
   zi->read_only_ = read_only;
   Status s = Qcow2Image::Open(env, path, read_only, &zi->image_, force_share);
   if (!s.ok()) return s;
+  // Every write pointer is persisted by a Flush (or a reset, finish, Close)
+  // that flushes the image first: allocating writes need no barrier of their own.
+  zi->image_->SetWriteBack(true);
   if (!zi->image_->zoned().has_value() || zi->image_->zoned()->zoned != 1)
     return Status::InvalidArgument(path + ": not a zoned image (no host-managed zoned extension)");
   zi->extension_ = *zi->image_->zoned();
