@@ -623,8 +623,9 @@ ZoneStatus ZonedImage::PersistFull(const std::vector<uint32_t>& zones, bool at_c
   Status st = image_->Flush();
   if (!st.ok()) return MediaError(st);
   // 3. The FULL entries (start + zone length after finish, as null_blk's
-  //    null_finish_zone; start + capacity for the zone_full power-on). Not
-  //    flushed: power loss leaves each entry old or new, both safe.
+  //    null_finish_zone; start + capacity for the zone_full power-on), then
+  //    4. a flush: qcow2-zoned.md "finish and reset flush it themselves", so a
+  //    completed finish survives a power loss (ZoneParams::manage_durability).
   for (uint32_t z : zones) {
     ZoneRecord& r = table_.at(z);
     const uint64_t start = config_.zone_start(z);
@@ -635,6 +636,8 @@ ZoneStatus ZonedImage::PersistFull(const std::vector<uint32_t>& zones, bool at_c
     r.wp = r.persisted_wp = wp;
     table_.SetCondition(z, ZoneCondition::kFull);  // frees open/active resources
   }
+  st = image_->Flush();
+  if (!st.ok()) return MediaError(st);
   return ZoneStatus::kOk;
 }
 

@@ -51,7 +51,8 @@ std::string TextReport(const CampaignOptions& o, const CampaignResult& r, uint64
   if (r.host_refusals) out << "  refused by the host (misaligned range) " << r.host_refusals << "\n";
   out << "device choices adopted: " << r.choices_adopted << "\n";
   if (r.power_losses > 0)
-    out << "power losses: " << r.power_losses << ", states adopted: " << r.states_adopted << "\n";
+    out << "power losses: " << r.power_losses << ", states adopted: " << r.states_adopted
+        << ", leaked clusters left by crashes: " << r.crash_leaked_clusters << "\n";
   for (const AdoptedChoice& c : r.adopted_samples)
     out << "  #" << c.index << " " << c.description << "\n";
   out << "edge coverage: " << CoverageLine(r.coverage_summary) << "\n";
@@ -99,6 +100,7 @@ std::string JsonReport(const CampaignOptions& o, const CampaignResult& r, uint64
   j.Field("host_refusals", r.host_refusals);
   j.Field("choices_adopted", r.choices_adopted);
   j.Field("power_losses", r.power_losses).Field("states_adopted", r.states_adopted);
+  j.Field("crash_leaked_clusters", r.crash_leaked_clusters);
   j.Key("coverage").BeginObject();
   j.Field("covered", static_cast<uint64_t>(r.coverage_summary.covered));
   j.Field("total", static_cast<uint64_t>(r.coverage_summary.total));
@@ -196,7 +198,7 @@ bool ParseOperationIndices(const std::vector<std::string>& texts, std::set<uint6
 // zonesim's own image after a power loss: corruption and leaks apart.
 ImageProblems OwnImageProblems(const std::string& path) {
   ImageProblems p;
-  SplitImageFindings(path, &p.corruption, &p.leaks);
+  SplitImageFindings(path, &p.corruption, &p.leaks, &p.leaked_clusters);
   return p;
 }
 

@@ -20,7 +20,8 @@ std::string ImageFindings(const std::string& path) {
 
 namespace zonesim {
 
-void SplitImageFindings(const std::string& path, std::string* corruption, std::string* leaks) {
+void SplitImageFindings(const std::string& path, std::string* corruption, std::string* leaks,
+                        uint64_t* leaked_clusters) {
   check::CheckReport report;
   check::CheckOptions options;
   options.force_share = true;
@@ -33,6 +34,7 @@ void SplitImageFindings(const std::string& path, std::string* corruption, std::s
     *corruption = "check.unreadable: " + report.reason + "\n";
     return;
   }
+  if (leaked_clusters != nullptr) *leaked_clusters = report.counts.leaks;
   for (const check::Finding& f : report.findings) {
     if (f.severity == check::Severity::kError) *corruption += f.id + ": " + f.message + "\n";
     if (f.severity == check::Severity::kLeak) *leaks += f.id + ": " + f.message + "\n";

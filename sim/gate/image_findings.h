@@ -14,6 +14,7 @@ std::string ImageFindings(const std::string& path);
 // The same, corruption (errors, or an image that could not be checked) and
 // leaks apart, of an image a device may hold open (force-share): what the
 // lockstep checker runs after a power loss.
-void SplitImageFindings(const std::string& path, std::string* corruption, std::string* leaks);
+void SplitImageFindings(const std::string& path, std::string* corruption, std::string* leaks,
+                        uint64_t* leaked_clusters = nullptr);
 
 }  // namespace zonesim

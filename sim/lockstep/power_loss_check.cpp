@@ -140,8 +140,7 @@ bool LockstepChecker::CheckPowerLoss(const Operation& op, const OpOutcome& m, co
       Diverge(op, m, d, "image.corrupt after the power loss: " + p.corruption);
       return false;
     }
-    if (!p.leaks.empty() && power_loss_leaks_.empty())
-      power_loss_leaks_ = "after the power loss at operation " + std::to_string(steps_ - 1) + ":\n" + p.leaks;
+    crash_leaked_clusters_ = p.leaked_clusters;
   }
   return true;
 }
