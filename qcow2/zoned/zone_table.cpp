@@ -1,12 +1,23 @@
 #include "qcow2/zoned/zone_table.h"
 
+#include <new>
+#include <string>
+
 namespace zonesim {
 
 static_assert(sizeof(ZoneRecord) <= 32, "the per-zone budget of an open image");
 
-void ZoneTable::Init(const DeviceConfig& config) {
+Status ZoneTable::Init(const DeviceConfig& config) {
   uint32_t n = config.nr_zones();
-  zones_.assign(n, ZoneRecord{});
+  try {
+    zones_.assign(n, ZoneRecord{});
+  } catch (const std::bad_alloc&) {
+    // The open path checks the size first; this is for a check that was too
+    // optimistic (memory taken by another process in between).
+    zones_.clear();
+    zones_.shrink_to_fit();
+    return Status::IoError("out of memory allocating the zone table of " + std::to_string(n) + " zones");
+  }
   for (uint32_t z = 0; z < n; ++z) {
     zones_[z].cond = config.is_conventional(z) ? ZoneCondition::kNotWp : ZoneCondition::kEmpty;
     zones_[z].wp = zones_[z].persisted_wp = config.zone_start(z);
@@ -19,6 +30,7 @@ void ZoneTable::Init(const DeviceConfig& config) {
   first_sequential_ = config.conventional_zones;
   cursor_ = first_sequential_;
   write_seq_ = 0;
+  return Status::Ok();
 }
 
 ZoneList* ZoneTable::list_for(ZoneCondition c) {

@@ -16,6 +16,7 @@
 #include <set>
 #include <vector>
 
+#include "common/status.h"
 #include "zoned/device_config.h"
 #include "zoned/zone_report.h"
 #include "zoned/zone_types.h"
@@ -36,7 +37,12 @@ class ZoneTable {
  public:
   // Every sequential zone EMPTY at its start, conventional zones NOT_WP; lists
   // empty, round-robin cursor at the first sequential zone, sequence at 0.
-  void Init(const DeviceConfig& config);
+  // Fails (nothing allocated) when the records would not fit in memory.
+  Status Init(const DeviceConfig& config);
+
+  // Bytes an open image needs per zone: the record, plus the write-pointer
+  // entry read while recovering (issue 12: checked before allocating).
+  static constexpr uint64_t kOpenBytesPerZone = sizeof(ZoneRecord) + sizeof(uint64_t);
 
   uint32_t size() const { return static_cast<uint32_t>(zones_.size()); }
   const ZoneRecord& operator[](uint32_t z) const { return zones_[z]; }

@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <new>
 #include <optional>
 
+#include "common/memory_limit.h"
 #include "qcow2/zoned/zone_config.h"
 
 namespace zonesim {
@@ -63,7 +66,20 @@ Status ZonedImage::OpenImpl(Env* env, const std::string& path, const ZoneParams&
     return Status::Corruption(path + ": nr_zones " + std::to_string(zi->extension_.nr_zones) +
                               " does not match virtual size / zone size = " +
                               std::to_string(zi->config_.nr_zones()));
-  s = zi->Recover();
+  // The zone table is one record per zone: an image with more zones than
+  // this machine can hold gets an error naming the need, never an abort.
+  std::string which;
+  const uint64_t headroom = MemoryHeadroom(&which);
+  s = CheckMemory(path + ": opening " + std::to_string(zi->config_.nr_zones()) + " zones (" +
+                      std::to_string(ZoneTable::kOpenBytesPerZone) + " bytes each)",
+                  uint64_t{zi->config_.nr_zones()} * ZoneTable::kOpenBytesPerZone, headroom, which);
+  if (!s.ok()) return s;
+  try {
+    s = zi->Recover();
+  } catch (const std::bad_alloc&) {
+    s = Status::IoError(path + ": out of memory recovering " + std::to_string(zi->config_.nr_zones()) +
+                        " zones");
+  }
   if (!s.ok()) return s;
   zi->opened_ = true;
   *out = std::move(zi);
@@ -73,9 +89,10 @@ Status ZonedImage::OpenImpl(Env* env, const std::string& path, const ZoneParams&
 // Open-to-closed recovery (qcow2-zoned.md "The write-pointer entries"; ZNS 1.1
 // 2.1.1.3: after a shutdown open zones come back CLOSED, or EMPTY at their start).
 Status ZonedImage::Recover() {
-  table_.Init(config_);
+  Status s = table_.Init(config_);
+  if (!s.ok()) return Status::IoError(path_ + ": " + s.message());
   std::vector<uint64_t> entries;
-  Status s = image_->ReadWritePointers(&entries);
+  s = image_->ReadWritePointers(&entries);
   if (!s.ok()) return s;
   const uint32_t n = config_.nr_zones();
   if (entries.size() != n)
@@ -369,7 +386,15 @@ ZoneStatus ZonedImage::CloseZone(uint32_t z) {
 }
 
 ZoneStatus ZonedImage::FinishZone(uint32_t z) {
+  bool change = false;
+  ZoneStatus s = CheckFinish(z, &change);
+  if (s != ZoneStatus::kOk || !change) return s;
+  return PersistFull({z}, /*at_capacity=*/false);
+}
+
+ZoneStatus ZonedImage::CheckFinish(uint32_t z, bool* change) {
   const ZoneParams& p = config_.params;
+  *change = false;
   switch (table_[z].cond) {
     case ZoneCondition::kEmpty:
     case ZoneCondition::kClosed:
@@ -381,15 +406,46 @@ ZoneStatus ZonedImage::FinishZone(uint32_t z) {
         ZoneStatus s = CheckResources(z, need_active, true, OpenReason::kFinish);
         if (s != ZoneStatus::kOk) return s;
       }
-      return PersistFull({z}, /*at_capacity=*/false);
+      *change = true;
+      return ZoneStatus::kOk;
     case ZoneCondition::kImplicitOpen:
     case ZoneCondition::kExplicitOpen:
-      return PersistFull({z}, false);
+      *change = true;
+      return ZoneStatus::kOk;
     case ZoneCondition::kFull:
       return ZoneStatus::kOk;
     default:
       return ZoneStatus::kInvalidZoneStateTransition;
   }
+}
+
+ZoneStatus ZonedImage::FinishEachZone() {
+  // One finish per zone in index order, as blkdev_zone_mgmt issues them. Each
+  // zone's checks see the zones before it already FULL (they freed their
+  // resources), so the in-memory state changes zone by zone; the file work
+  // (tails cleared, one flush, the entries in runs) is done once for all of
+  // them, in the same crash order as PersistFull: on a device with millions
+  // of zones that is one flush instead of one per zone.
+  ZoneStatus result = ZoneStatus::kOk;
+  std::vector<uint32_t> finishing;
+  std::vector<uint64_t> tails;
+  for (uint32_t z = 0; z < config_.nr_zones(); ++z) {
+    ZoneStatus s = ZoneStatus::kInvalidZoneStateTransition;
+    if (!config_.is_conventional(z)) {
+      bool change = false;
+      s = CheckFinish(z, &change);
+      if (s == ZoneStatus::kOk && change) {
+        finishing.push_back(z);
+        tails.push_back(data_end(z));
+        // FULL now, so the next zone's resource check counts it as FULL;
+        // PersistFull sets the final write pointer and persists it.
+        table_.SetCondition(z, ZoneCondition::kFull);
+      }
+    }
+    if (result == ZoneStatus::kOk) result = s;
+  }
+  ZoneStatus persisted = PersistFull(finishing, /*at_capacity=*/false, &tails);
+  return persisted != ZoneStatus::kOk ? persisted : result;
 }
 
 ZoneStatus ZonedImage::Manage(ZoneAction action, uint64_t zone_start) {
@@ -441,13 +497,11 @@ ZoneStatus ZonedImage::ManageAll(ZoneAction action) {
     // too), every one of them, and the chain reports a failure if any failed
     // (null_blk: EIO for a conventional zone, for close of EMPTY or FULL, for
     // open of FULL). The error of the lowest failing zone is the answer here.
+    if (action == ZoneAction::kFinish) return FinishEachZone();
     ZoneStatus result = ZoneStatus::kOk;
     for (uint32_t z = 0; z < n; ++z) {
       ZoneStatus s = ZoneStatus::kInvalidZoneStateTransition;
-      if (!config_.is_conventional(z))
-        s = action == ZoneAction::kOpen    ? OpenZone(z)
-            : action == ZoneAction::kClose ? CloseZone(z)
-                                           : FinishZone(z);
+      if (!config_.is_conventional(z)) s = action == ZoneAction::kOpen ? OpenZone(z) : CloseZone(z);
       if (result == ZoneStatus::kOk) result = s;
     }
     return result;
@@ -563,20 +617,30 @@ ZoneStatus ZonedImage::Flush() {
 ZoneStatus ZonedImage::PersistResets(const std::vector<uint32_t>& zones) {
   // 1. Entries first: wp = zone start. A zone whose entry already holds its
   //    start (reset before, never flushed since) needs no entry write.
-  std::vector<uint32_t> wrote;
-  for (uint32_t z : zones) {
+  //    Runs of consecutive zones are written with one write each.
+  auto reset = [this](uint32_t z) {
     ZoneRecord& r = table_.at(z);
-    const uint64_t start = config_.zone_start(z);
-    if (r.persisted_wp != start) {
-      Status s = image_->WriteWritePointer(z, start);
-      if (!s.ok()) return MediaError(s);
-      r.persisted_wp = start;
-      wrote.push_back(z);
-    }
-    r.wp = start;
+    r.wp = config_.zone_start(z);
     r.last_write = 0;
     table_.SetCondition(z, ZoneCondition::kEmpty);  // frees open/active resources
+  };
+  std::vector<uint32_t> need;
+  std::vector<uint64_t> starts;
+  for (uint32_t z : zones) {
+    if (table_[z].persisted_wp == config_.zone_start(z)) continue;
+    need.push_back(z);
+    starts.push_back(config_.zone_start(z));
   }
+  std::vector<uint32_t> wrote;
+  wrote.reserve(need.size());
+  if (ZoneStatus w = WriteEntryRuns(need, starts, [&](uint32_t z, uint64_t start) {
+        table_.at(z).persisted_wp = start;
+        wrote.push_back(z);
+        reset(z);
+      });
+      w != ZoneStatus::kOk)
+    return w;
+  for (uint32_t z : zones) reset(z);
   // 2. Flush, so the EMPTY entries are durable before any cluster is freed:
   //    otherwise a crash could leave an old write pointer over discarded
   //    (zero) clusters. Power loss before this flush: the zone comes back
@@ -608,13 +672,14 @@ ZoneStatus ZonedImage::ClearTail(uint32_t z, uint64_t from) {
   return s.ok() ? ZoneStatus::kOk : MediaError(s);
 }
 
-ZoneStatus ZonedImage::PersistFull(const std::vector<uint32_t>& zones, bool at_capacity) {
+ZoneStatus ZonedImage::PersistFull(const std::vector<uint32_t>& zones, bool at_capacity,
+                                   const std::vector<uint64_t>* tails) {
   if (zones.empty()) return ZoneStatus::kOk;
   // 1. The never-written space between the write pointer and the capacity
   //    is made to read as the fill: a FULL zone returns file data up to its
   //    capacity, and the file may hold stale bytes there after a crash.
-  for (uint32_t z : zones) {
-    ZoneStatus s = ClearTail(z, data_end(z));
+  for (size_t i = 0; i < zones.size(); ++i) {
+    ZoneStatus s = ClearTail(zones[i], tails != nullptr ? (*tails)[i] : data_end(zones[i]));
     if (s != ZoneStatus::kOk) return s;
   }
   // 2. Flush: the zone's data below the old write pointer and the cleared
@@ -623,21 +688,40 @@ ZoneStatus ZonedImage::PersistFull(const std::vector<uint32_t>& zones, bool at_c
   Status st = image_->Flush();
   if (!st.ok()) return MediaError(st);
   // 3. The FULL entries (start + zone length after finish, as null_blk's
-  //    null_finish_zone; start + capacity for the zone_full power-on), then
-  //    4. a flush: qcow2-zoned.md "finish and reset flush it themselves", so a
-  //    completed finish survives a power loss (ZoneParams::manage_durability).
-  for (uint32_t z : zones) {
+  //    null_finish_zone; start + capacity for the zone_full power-on), runs
+  //    of consecutive zones with one write each, then 4. a flush:
+  //    qcow2-zoned.md "finish and reset flush it themselves", so a completed
+  //    finish survives a power loss (ZoneParams::manage_durability).
+  const bool to_capacity = at_capacity || config_.params.finish_wp == FinishWp::kCapacityEnd;
+  std::vector<uint64_t> values(zones.size());
+  for (size_t i = 0; i < zones.size(); ++i) {
+    const uint32_t z = zones[i];
+    values[i] = config_.zone_start(z) + (to_capacity ? config_.zone_capacity_of(z) : config_.zone_length(z));
+  }
+  ZoneStatus written = WriteEntryRuns(zones, values, [this](uint32_t z, uint64_t wp) {
     ZoneRecord& r = table_.at(z);
-    const uint64_t start = config_.zone_start(z);
-    const bool to_capacity = at_capacity || config_.params.finish_wp == FinishWp::kCapacityEnd;
-    const uint64_t wp = start + (to_capacity ? config_.zone_capacity_of(z) : config_.zone_length(z));
-    Status s = image_->WriteWritePointer(z, wp);
-    if (!s.ok()) return MediaError(s);
     r.wp = r.persisted_wp = wp;
     table_.SetCondition(z, ZoneCondition::kFull);  // frees open/active resources
-  }
+  });
+  if (written != ZoneStatus::kOk) return written;
   st = image_->Flush();
   if (!st.ok()) return MediaError(st);
+  return ZoneStatus::kOk;
+}
+
+ZoneStatus ZonedImage::WriteEntryRuns(const std::vector<uint32_t>& zones,
+                                      const std::vector<uint64_t>& values,
+                                      const std::function<void(uint32_t, uint64_t)>& written) {
+  std::vector<uint64_t> run;
+  for (size_t i = 0; i < zones.size();) {
+    size_t j = i + 1;
+    while (j < zones.size() && zones[j] == zones[j - 1] + 1) ++j;
+    run.assign(values.begin() + static_cast<std::ptrdiff_t>(i), values.begin() + static_cast<std::ptrdiff_t>(j));
+    Status s = image_->WriteWritePointers(zones[i], run);
+    if (!s.ok()) return MediaError(s);
+    for (size_t k = i; k < j; ++k) written(zones[k], values[k]);
+    i = j;
+  }
   return ZoneStatus::kOk;
 }
 

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -124,13 +125,25 @@ class ZonedImage {
   // Stores the data and, for a sequential zone, advances its write pointer.
   ZoneStatus WriteAt(uint32_t z, uint64_t offset, uint64_t length, const WriteData& data);
   ZoneStatus FinishZone(uint32_t z);
+  // Finish's checks (resources, possibly an implicit close) without the file
+  // work; *change: the zone is to become FULL.
+  ZoneStatus CheckFinish(uint32_t z, bool* change);
+  // linux whole-device finish: one finish per zone, the file work batched.
+  ZoneStatus FinishEachZone();
   ZoneStatus CloseZone(uint32_t z);
   ZoneStatus OpenZone(uint32_t z);
   ZoneStatus Inspect(uint64_t zone_start, uint32_t* z) const;  // Manage's checks 1-3
 
   // Persistence steps (see the README's crash-order section).
   ZoneStatus PersistResets(const std::vector<uint32_t>& zones);
-  ZoneStatus PersistFull(const std::vector<uint32_t>& zones, bool at_capacity);
+  // tails (optional, one per zone): where each zone's data ends, when the
+  // caller already moved the write pointers in memory.
+  ZoneStatus PersistFull(const std::vector<uint32_t>& zones, bool at_capacity,
+                         const std::vector<uint64_t>* tails = nullptr);
+  // Writes values[i] as the entry of zones[i] (ascending), one write per run
+  // of consecutive zones; calls written(zone, value) for each entry written.
+  ZoneStatus WriteEntryRuns(const std::vector<uint32_t>& zones, const std::vector<uint64_t>& values,
+                            const std::function<void(uint32_t, uint64_t)>& written);
   ZoneStatus FlushDirty();
   ZoneStatus WriteEntries(const std::vector<uint32_t>& zones);
   static constexpr uint64_t kUnknownWp = UINT64_MAX;  // persisted_wp after a failed flush
