@@ -192,10 +192,35 @@ struct PowerCycleCmd : OpCommand {
 // one every device must produce alike: everything kept (`powerloss keepall`).
 // The crash states that lose writes, where the checker adopts the device's
 // choice, are what `zonesim fuzz --power-loss-rate` runs.
-struct PowerLossCmd : OpCommand {
+// A flush, then a power loss in any crash mode: with nothing unsynced, every
+// mode leaves the one state a RapidCheck model can predict (the flushed one).
+// Power losses with writes in flight, whose outcome is a set of states, are
+// the lockstep checker's (sim/lockstep/power_loss_check.cpp: `zonesim fuzz
+// --power-loss-rate`).
+struct PowerLossCmd : Command {
+  OpCommand flush, loss;
   explicit PowerLossCmd(const Model&) {
-    op.kind = OpKind::kPowerLoss;
-    op.crash.mode = CrashMode::kKeepAll;
+    flush.op.kind = OpKind::kFlush;
+    loss.op.kind = OpKind::kPowerLoss;
+    loss.op.crash.mode = *rc::gen::element(CrashMode::kLoseAll, CrashMode::kKeepAll, CrashMode::kTorn,
+                                           CrashMode::kReorder);
+    loss.op.crash.sector = *rc::gen::element(512u, 4096u);
+    loss.op.crash.seed = *rc::gen::inRange<uint64_t>(0, 1000);
+  }
+  void apply(Model& m) const override {
+    flush.apply(m);
+    loss.apply(m);
+  }
+  void run(const Model& s0, ImageUnderTest& sut) const override {
+    flush.run(s0, sut);
+    Model flushed = s0;
+    flush.apply(flushed);
+    loss.run(flushed, sut);
+  }
+  void show(std::ostream& os) const override {
+    flush.show(os);
+    os << "; ";
+    loss.show(os);
   }
 };
 

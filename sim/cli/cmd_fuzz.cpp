@@ -52,7 +52,7 @@ std::string TextReport(const CampaignOptions& o, const CampaignResult& r, uint64
   out << "device choices adopted: " << r.choices_adopted << "\n";
   if (r.power_losses > 0)
     out << "power losses: " << r.power_losses << ", states adopted: " << r.states_adopted
-        << ", leaked clusters left by crashes: " << r.crash_leaked_clusters << "\n";
+        << ", leaked clusters at the end (crash residue, not judged): " << r.crash_leaked_clusters << "\n";
   for (const AdoptedChoice& c : r.adopted_samples)
     out << "  #" << c.index << " " << c.description << "\n";
   out << "edge coverage: " << CoverageLine(r.coverage_summary) << "\n";

@@ -86,7 +86,7 @@ struct CampaignResult {
   // Closing the device under test failed (an external process that did not
   // quit cleanly): a finding of its own.
   std::string close_error;
-  uint64_t crash_leaked_clusters = 0;  // left by the last power loss (residue, not a finding)
+  uint64_t crash_leaked_clusters = 0;  // leaked clusters at the end of a campaign with power losses (residue)
   std::string image_findings;  // CampaignOptions::image_check's answer, and leaks found after power losses
 };
 

@@ -210,7 +210,7 @@ TEST_CASE("report options: the workload generates every option and aims at the e
     ModelDevice model(c);
     WorkloadOptions o;
     o.seed = 7;
-    o.fault_rate = 0.005;  // READ ONLY and OFFLINE zones to report
+    o.fault_rate = 0.01;  // READ ONLY and OFFLINE zones to report
     WorkloadGenerator gen(c, o);
     std::map<ReportFilter, int> generated, nonempty, exact_end, one_short;
     int past_end = 0;
