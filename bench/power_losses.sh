@@ -18,8 +18,8 @@ for profile in linux zns zbc; do
   for seed in $(seq 1 "$seeds"); do
     out=$("$z" fuzz --profile "$profile" --seed "$seed" --ops "$ops" --power-loss-rate "$rate" 2>/dev/null) || true
     line=$(grep -E '^power losses: ' <<<"$out" || echo "power losses: 0, states adopted: 0")
-    n=$(sed -E 's/power losses: ([0-9]+), states adopted: ([0-9]+)/\1/' <<<"$line")
-    m=$(sed -E 's/power losses: ([0-9]+), states adopted: ([0-9]+)/\2/' <<<"$line")
+    n=$(sed -E 's/power losses: ([0-9]+), states adopted: ([0-9]+).*/\1/' <<<"$line")
+    m=$(sed -E 's/power losses: ([0-9]+), states adopted: ([0-9]+).*/\2/' <<<"$line")
     total=$((total + n))
     adopted=$((adopted + m))
     echo "$profile seed $seed: $line; $(grep -E '^verdict' <<<"$out")"
