@@ -53,6 +53,12 @@ class Qcow2Device final : public Device {
   }
   ZoneCounts Counts() override { return image_->Counts(); }
   ZoneStatus Inject(ZoneFault fault, uint64_t zone_start) override {
+    // A zone that goes READ ONLY or OFFLINE is frozen as it is: the model
+    // treats the fault, and the zone's contents at that moment, as durable
+    // (model/zone_model_power_loss.cpp), so the simulated device commits
+    // what it holds first; a later power loss cannot take it back.
+    const ZoneStatus flushed = image_->Flush();
+    if (flushed != ZoneStatus::kOk) return flushed;
     return image_->Inject(fault, zone_start);
   }
 
