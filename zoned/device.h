@@ -47,6 +47,14 @@ class Device {
     (void)crash;
     return PowerCycle();
   }
+  // The crash window: the writes a power loss now could lose, one line each
+  // ("write of 4096 bytes at offset 0x30000 (img.qcow2)"), numbered as
+  // `powerloss keep I,J` numbers them. `zonesim crash` enumerates the subsets.
+  // NotSupported where the device cannot simulate a crash state.
+  virtual Status UnsyncedWrites(std::vector<std::string>* out) const {
+    (void)out;
+    return Status::NotSupported(name() + " cannot name its unsynced writes");
+  }
   // Device-internal events; kNotSupported where the device cannot simulate them.
   virtual ZoneStatus Inject(ZoneFault fault, uint64_t zone_start) = 0;
 

@@ -17,6 +17,7 @@
 #include "sim/gate/check_written_by.h"
 #include "sim/cli/cli_options.h"
 #include "sim/cli/commands.h"
+#include "sim/cli/script_file.h"
 #include "zoned/script.h"
 
 namespace zonesim {
@@ -91,19 +92,6 @@ struct CheckCommandOptions {
   Profile profile = Profile::kLinux;
 };
 
-// Reads a zonesim io script; the error names the file.
-Status LoadScript(const std::string& path, std::string* name, std::vector<Operation>* ops) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::InvalidArgument("cannot read script file '" + path + "'");
-  std::stringstream text;
-  text << in.rdbuf();
-  Status s = ParseScript(text.str(), ops);
-  if (!s.ok()) return Status::InvalidArgument(path + ": " + s.message());
-  const size_t slash = path.find_last_of('/');
-  *name = slash == std::string::npos ? path : path.substr(slash + 1);
-  return Status::Ok();
-}
-
 Parsed<CheckCommandOptions> ParseCheckOptions(const CommandArgs& args) {
   namespace po = boost::program_options;
   CheckCommandOptions o;
@@ -154,14 +142,14 @@ Parsed<CheckCommandOptions> ParseCheckOptions(const CommandArgs& args) {
     }
     for (const std::string& path : scripts) {
       std::pair<std::string, std::vector<Operation>> script;
-      if (Status s = LoadScript(path, &script.first, &script.second); !s.ok())
+      if (Status s = LoadScriptFile(path, &script.first, &script.second); !s.ok())
         return cl.Stop<CheckCommandOptions>(s.message());
       o.conf.scripts.push_back(std::move(script));
     }
   }
   if (!o.written_by.empty()) {
     std::string name;
-    if (Status s = LoadScript(o.written_by, &name, &o.written_ops); !s.ok())
+    if (Status s = LoadScriptFile(o.written_by, &name, &o.written_ops); !s.ok())
       return cl.Stop<CheckCommandOptions>(s.message());
   }
   return {std::move(o), std::nullopt};

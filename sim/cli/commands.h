@@ -22,5 +22,6 @@ int RunCheckCommand(const CommandArgs& args);   // sim/cli/cmd_check.cpp
 int RunCampaignCommand(const CommandArgs& args);  // sim/cli/cmd_campaign.cpp
 int RunGateCommand(const CommandArgs& args);    // sim/cli/cmd_gate.cpp
 int RunConvertCommand(const CommandArgs& args);  // sim/cli/cmd_convert.cpp
+int RunCrashCommand(const CommandArgs& args);    // sim/cli/cmd_crash.cpp
 
 }  // namespace zonesim

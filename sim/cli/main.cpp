@@ -25,6 +25,7 @@ const Subcommand kSubcommands[] = {
     {"info", zonesim::RunInfoCommand, "describe a qcow2 image: geometry, zoned fields, zone counts"},
     {"fuzz", zonesim::RunFuzzCommand, "lockstep campaign: model vs a zoned qcow2 image, from a seed"},
     {"replay", zonesim::RunReplayCommand, "replay a blktrace/blkparse/fio/script trace in lockstep"},
+    {"crash", zonesim::RunCrashCommand, "every crash state of a script's power losses, checked against the model"},
     {"check", zonesim::RunCheckCommand, "check qcow2 images: qcow2 structure and the zoned format (gate)"},
     {"campaign", zonesim::RunCampaignCommand, "seed-sharded fuzz campaigns: plan, run locally or on Slurm, merge"},
     {"gate", zonesim::RunGateCommand, "gate an implementation through its qemu-io: campaigns, create, stock tools"},

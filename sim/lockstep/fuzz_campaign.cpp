@@ -52,7 +52,8 @@ void SetPowerLossCheck(const CampaignOptions& options, const std::string& path,
 }  // namespace
 
 Status RunLockstep(const CampaignOptions& options, const std::vector<Operation>& ops,
-                   const std::string& image_path, std::optional<Divergence>* divergence) {
+                   const std::string& image_path, std::optional<Divergence>* divergence,
+                   const std::function<void(const Device&)>& at_end) {
   std::unique_ptr<Device> device;
   Status s = FreshDevice(options, image_path, /*overwrite=*/true, &device);
   if (!s.ok()) return s;
@@ -61,6 +62,7 @@ Status RunLockstep(const CampaignOptions& options, const std::vector<Operation>&
   SetPowerLossCheck(options, image_path, &checker);
   for (const Operation& op : ops)
     if (!checker.Step(op)) break;
+  if (at_end) at_end(*device);
   checker.Finish();
   *divergence = checker.divergence();
   Status closed = device->Close();

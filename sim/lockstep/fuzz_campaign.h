@@ -97,7 +97,10 @@ Status RunCampaign(const CampaignOptions& options, CampaignResult* result);
 // Runs ops in lockstep on a fresh model and a fresh device under test at
 // image_path (overwritten), as options describe them. Returns the divergence,
 // if any (a device that fails to close counts as one).
+// at_end, when set, sees the device after the last operation (before the
+// final comparison and the close): `zonesim crash` asks it for its crash window.
 Status RunLockstep(const CampaignOptions& options, const std::vector<Operation>& ops,
-                   const std::string& image_path, std::optional<Divergence>* divergence);
+                   const std::string& image_path, std::optional<Divergence>* divergence,
+                   const std::function<void(const Device&)>& at_end = {});
 
 }  // namespace zonesim

@@ -16,11 +16,12 @@
 
 namespace zonesim::testing {
 
-inline std::string ZonesimBinary() {
+// binary: "zonesim", or a deliberately broken build ("zonesim-mutant-wp_before_data").
+inline std::string ZonesimBinary(const std::string& binary = "zonesim") {
   const char* dir = std::getenv("ZONESIM_BINARY_DIR");
   INFO("ZONESIM_BINARY_DIR is not set: run the tests through ctest");
   REQUIRE(dir != nullptr);
-  const std::string path = std::string(dir) + "/sim/zonesim";
+  const std::string path = std::string(dir) + "/sim/" + binary;
   INFO(path);
   REQUIRE(std::filesystem::exists(path));
   return path;
@@ -33,10 +34,11 @@ struct ZonesimRun {
 };
 
 // Runs `zonesim ARGS < STDIN_FILE` (default /dev/null), capturing stdout and stderr.
-inline ZonesimRun RunZonesim(const std::vector<std::string>& args, const std::string& stdin_file = "") {
+inline ZonesimRun RunZonesim(const std::vector<std::string>& args, const std::string& stdin_file = "",
+                             const std::string& binary = "zonesim") {
   TestDir dir;
   REQUIRE(dir.ok());
-  std::string cmd = ShellQuote(ZonesimBinary());
+  std::string cmd = ShellQuote(ZonesimBinary(binary));
   for (const std::string& a : args) cmd += " " + ShellQuote(a);
   cmd += " < " + (stdin_file.empty() ? std::string("/dev/null") : ShellQuote(stdin_file));
   cmd += " 2> " + ShellQuote(dir.File("stderr"));
