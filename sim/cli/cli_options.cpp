@@ -1,6 +1,7 @@
 #include "sim/cli/cli_options.h"
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -105,6 +106,14 @@ int CommandLine::UsageError(const std::string& message) const {
 int CommandError(const std::string& command, const std::string& message, int status) {
   std::fprintf(stderr, "zonesim %s: %s\n", command.c_str(), message.c_str());
   return status;
+}
+
+Status WriteOptionFile(const char* option, const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return Status::IoError("cannot write " + std::string(option) + " file '" + path + "'");
+  return Status::Ok();
 }
 
 Status ParseProfileOption(const std::string& text, Profile* out) {

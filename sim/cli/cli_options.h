@@ -105,6 +105,10 @@ class CommandLine {
 // after parsing (a file that cannot be read, a failed run).
 int CommandError(const std::string& command, const std::string& message, int status);
 
+// Writes text to the file an output option names (--junit FILE): IoError
+// "cannot write --junit file 'FILE'" when it cannot.
+Status WriteOptionFile(const char* option, const std::string& path, const std::string& text);
+
 // Value checks several commands share; the messages name the option and the
 // choices. InvalidArgument otherwise.
 Status ParseProfileOption(const std::string& text, Profile* out);  // --profile

@@ -28,6 +28,7 @@ const Command kCommands[] = {
     {{"demo"}, "demo", 2},     {{"io"}, "io", 2},
     {{"gate"}, "gate", 2},     {{"campaign", "plan"}, "campaign", 2},
     {{"campaign", "merge"}, "campaign", 2},
+    {{"fuzz"}, "fuzz", 2},     {{"replay"}, "replay", 2},
 };
 
 std::vector<std::string> With(const Command& c, std::vector<std::string> rest) {
@@ -85,11 +86,57 @@ TEST_CASE("cli options: --profile is checked with the same words everywhere") {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"graph", "--profile", "nvme"},
         std::vector<std::string>{"io", "x.qcow2", "--profile", "nvme", "-c", "zrp 0 1"},
-        std::vector<std::string>{"check", "x.qcow2", "--profile", "nvme"}}) {
+        std::vector<std::string>{"check", "x.qcow2", "--profile", "nvme"},
+        std::vector<std::string>{"fuzz", "--profile", "nvme"},
+        std::vector<std::string>{"replay", "x.iolog", "--profile", "nvme"}}) {
     CAPTURE(args[0]);
     const ZonesimRun r = RunZonesim(args);
     CHECK(r.status == (args[0] == "check" ? 1 : 2));
     CHECK(r.err == "zonesim " + args[0] + ": unknown --profile 'nvme' (zns, zbc or linux)\n");
+  }
+}
+
+TEST_CASE("cli options: fuzz and replay refuse a bad option like the other commands") {
+  struct Bad {
+    std::vector<std::string> args;
+    std::string message;  // the whole line, or (ending in "*") how it starts
+  };
+  const std::vector<Bad> cases = {
+      {{"fuzz", "--ops", "many"}, "zonesim fuzz: --ops 'many' is not a number of operations (0 .. 2^64-1)\n"},
+      {{"fuzz", "--ops", "-5"}, "zonesim fuzz: --ops '-5' is not a number of operations (0 .. 2^64-1)\n"},
+      {{"fuzz", "--seed", "x1"}, "zonesim fuzz: the argument ('x1') for option '--seed' is invalid*"},
+      {{"fuzz", "--ops"}, "zonesim fuzz: --ops needs a value\n"},
+      {{"fuzz", "--seed", "1", "--seed", "2"}, "zonesim fuzz: --seed is given more than once\n"},
+      {{"fuzz", "extra"}, "zonesim fuzz: unexpected argument 'extra' (try 'zonesim fuzz --help')\n"},
+      {{"replay", "x.iolog", "--seed", "x1"}, "zonesim replay: the argument ('x1') for option '--seed' is invalid*"},
+      {{"replay", "x.iolog", "--ops", "5"}, "zonesim replay: unknown option '--ops' (try 'zonesim replay --help')\n"},
+      {{"replay", "x.iolog", "--quote"}, "zonesim replay: --quote needs a value\n"},
+      {{"replay", "--json"}, "zonesim replay: missing TRACE (try 'zonesim replay --help')\n"},
+  };
+  for (const Bad& b : cases) {
+    CAPTURE(b.message);
+    const ZonesimRun r = RunZonesim(b.args);
+    CHECK(r.status == 2);
+    CHECK(r.out.empty());
+    CHECK(OneLine(r.err));
+    if (b.message.back() == '*')
+      CHECK(r.err.rfind(b.message.substr(0, b.message.size() - 1), 0) == 0);
+    else
+      CHECK(r.err == b.message);
+  }
+}
+
+TEST_CASE("cli options: fuzz and replay --help list their options and run nothing") {
+  for (const char* command : {"fuzz", "replay"}) {
+    CAPTURE(command);
+    // -h stops before fuzz runs a campaign and before replay misses its TRACE.
+    const ZonesimRun r = RunZonesim({command, "--json", "-h"});
+    CHECK(r.status == 0);
+    CHECK(r.err.empty());
+    CHECK(r.out.rfind(std::string("usage: zonesim ") + command, 0) == 0);
+    CHECK(r.out.find("\noptions:\n") != std::string::npos);
+    CHECK(r.out.find("--seed arg (=1)") != std::string::npos);
+    CHECK(r.out.find("--qemu-io") != std::string::npos);
   }
 }
 
