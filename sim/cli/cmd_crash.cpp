@@ -72,11 +72,7 @@ Parsed<CrashCommandOptions> ParseCrashOptions(const CommandArgs& args) {
     return cl.Stop<CrashCommandOptions>(s.message());
   // After every power loss the image's structure is checked: corruption is a
   // failure; leaks are crash residue (a power loss may leak clusters).
-  o.run.lockstep.power_loss_check = [](const std::string& path) {
-    ImageProblems p;
-    SplitImageFindings(path, &p.corruption, &p.leaks, &p.leaked_clusters);
-    return p;
-  };
+  o.run.lockstep.power_loss_check = PowerLossImageProblems;
   return {std::move(o), std::nullopt};
 }
 

@@ -167,20 +167,13 @@ Parsed<FuzzOptions> ParseFuzzOptions(const CommandArgs& args) {
   return {std::move(o), std::nullopt};
 }
 
-// zonesim's own image after a power loss: corruption and leaks apart.
-ImageProblems OwnImageProblems(const std::string& path) {
-  ImageProblems p;
-  SplitImageFindings(path, &p.corruption, &p.leaks, &p.leaked_clusters);
-  return p;
-}
-
 // The campaign with the command line's hooks: the image it leaves checked
 // (its leaks and corruption are findings), zonesim's own image also after
 // every power loss, and progress on stderr.
 Status RunFuzz(const FuzzOptions& o, CampaignResult* r) {
   CampaignOptions c = o.campaign;
   c.image_check = ImageFindings;
-  if (!c.dut.external()) c.power_loss_check = OwnImageProblems;
+  if (!c.dut.external()) c.power_loss_check = PowerLossImageProblems;
   const bool tty = isatty(STDERR_FILENO) != 0;
   const uint64_t total = c.replay.empty() ? c.ops : c.replay.size();
   c.progress_every = tty ? std::max<uint64_t>(total / 200, 1) : std::max<uint64_t>(total / 10, 1);

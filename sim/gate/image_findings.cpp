@@ -41,4 +41,10 @@ void SplitImageFindings(const std::string& path, std::string* corruption, std::s
   }
 }
 
+ImageProblems PowerLossImageProblems(const std::string& path) {
+  ImageProblems p;
+  SplitImageFindings(path, &p.corruption, &p.leaks, &p.leaked_clusters);
+  return p;
+}
+
 }  // namespace zonesim

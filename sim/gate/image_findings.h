@@ -3,7 +3,10 @@
 // are findings of the implementation, warnings are not.
 #pragma once
 
+#include <cstdint>
 #include <string>
+
+#include "sim/lockstep/lockstep.h"
 
 namespace zonesim {
 
@@ -16,5 +19,9 @@ std::string ImageFindings(const std::string& path);
 // lockstep checker runs after a power loss.
 void SplitImageFindings(const std::string& path, std::string* corruption, std::string* leaks,
                         uint64_t* leaked_clusters = nullptr);
+
+// The same as the lockstep checker takes it after a power loss of zonesim's
+// own image (CampaignOptions::power_loss_check).
+ImageProblems PowerLossImageProblems(const std::string& path);
 
 }  // namespace zonesim
