@@ -35,6 +35,10 @@ OpOutcome ApplyOperation(Device& device, const Operation& in, const ApplyLimits&
         out.status = ZoneStatus::kInvalidField;
         break;
       }
+      if (limits.status_only_reads) {
+        out.status = device.Read(op.offset, op.length, nullptr);
+        break;
+      }
       out.data.resize(op.length);
       out.status = device.Read(op.offset, op.length, out.data.data());
       if (out.status != ZoneStatus::kOk) out.data.clear();

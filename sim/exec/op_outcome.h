@@ -45,6 +45,10 @@ struct ApplyLimits {
   // Reads longer than this fail with kInvalidField on both sides of a lockstep
   // run (the checker must hold the data of both devices).
   uint64_t max_read_bytes = 64ull << 20;
+  // Reads hand the device no buffer and return no data, only the status.
+  // The model alone accepts that (ZoneModel::Read checks without copying):
+  // sim/lockstep/triple_reach.cpp probes thousands of reads for their status.
+  bool status_only_reads = false;
 };
 
 // Runs op on device: the one execution path of zonesim. `zonesim io` prints
