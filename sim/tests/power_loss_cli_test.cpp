@@ -13,13 +13,14 @@ using testing::RunZonesim;
 using testing::ZonesimRun;
 
 TEST_CASE("fuzz --power-loss-rate: counted, conforming on zonesim's image, deterministic") {
+  const std::string ops = std::to_string(testing::Scaled(3000, 3));
   for (const char* profile : {"linux", "zns", "zbc"}) {
     CAPTURE(profile);
-    ZonesimRun a = RunZonesim({"fuzz", "--ops", "3000", "--profile", profile, "--power-loss-rate", "0.02"});
+    ZonesimRun a = RunZonesim({"fuzz", "--ops", ops, "--profile", profile, "--power-loss-rate", "0.02"});
     CHECK(a.status == 0);
     CHECK(a.out.find("power losses: ") != std::string::npos);
     CHECK(a.out.find("verdict: CONFORMING") != std::string::npos);
-    ZonesimRun b = RunZonesim({"fuzz", "--ops", "3000", "--profile", profile, "--power-loss-rate", "0.02"});
+    ZonesimRun b = RunZonesim({"fuzz", "--ops", ops, "--profile", profile, "--power-loss-rate", "0.02"});
     CHECK(a.out == b.out);
   }
 }
