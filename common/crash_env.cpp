@@ -334,13 +334,24 @@ size_t CrashEnv::PendingWrites() const {
   return n;
 }
 
+namespace {
+std::string Describe(const std::string& path, uint64_t length, uint64_t offset) {
+  return "write of " + std::to_string(length) + " bytes at offset " + HexOffset(offset) + " (" + path + ")";
+}
+}  // namespace
+
 std::string CrashEnv::DescribeWrite(size_t index) const {
   std::lock_guard<std::mutex> l(mu_);
   std::vector<Ref> writes = WritesInOrder();
   if (index >= writes.size()) return "no unsynced write " + std::to_string(index);
-  const Entry& e = *writes[index].entry;
-  return "write of " + std::to_string(e.new_len) + " bytes at offset " + HexOffset(e.offset) + " (" +
-         *writes[index].path + ")";
+  return Describe(*writes[index].path, writes[index].entry->new_len, writes[index].entry->offset);
+}
+
+std::vector<std::string> CrashEnv::DescribeWrites() const {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::string> out;
+  for (const Ref& w : WritesInOrder()) out.push_back(Describe(*w.path, w.entry->new_len, w.entry->offset));
+  return out;
 }
 
 uint64_t CrashEnv::LoggedBytes() const {

@@ -77,6 +77,8 @@ class CrashEnv final : public Env {
   size_t PendingWrites() const;
   // "write of 65536 bytes at offset 0x30000 (img.qcow2)".
   std::string DescribeWrite(size_t index) const;
+  // All of them, in their numbering (one pass over the log).
+  std::vector<std::string> DescribeWrites() const;
   // Unsynced bytes held (old + new), for tests of the memory bound.
   uint64_t LoggedBytes() const;
 

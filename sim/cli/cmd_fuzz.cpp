@@ -5,10 +5,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,6 +14,7 @@
 #include "sim/cli/commands.h"
 #include "sim/cli/dut_options.h"
 #include "sim/cli/fuzz_report.h"
+#include "sim/cli/script_file.h"
 #include "sim/gate/image_findings.h"
 #include "sim/lockstep/fuzz_campaign.h"
 #include "sim/lockstep/run_output.h"
@@ -120,14 +119,10 @@ Status ParseOperationIndices(const std::vector<std::string>& texts, std::set<uin
 // --replay FILE: a zonesim io script, each operation with a qemu-io form when
 // an external implementation runs it.
 Status ReadReplayScript(const std::string& path, bool external, std::vector<Operation>* ops) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::InvalidArgument("cannot read --replay file '" + path + "'");
-  std::stringstream text;
-  text << in.rdbuf();
-  Status s = ParseScript(text.str(), ops);
-  if (s.ok() && external) s = CheckScriptForQemuIo(*ops);
-  if (!s.ok()) return Status::InvalidArgument(path + ": " + s.message());
-  return Status::Ok();
+  Status s = ReadScriptFile(path, "--replay file", ops);
+  if (!s.ok() || !external) return s;
+  s = CheckScriptForQemuIo(*ops);
+  return s.ok() ? s : Status::InvalidArgument(path + ": " + s.message());
 }
 
 bool OutsideUnitRange(double rate) { return rate < 0 || rate > 1; }

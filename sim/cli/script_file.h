@@ -14,4 +14,8 @@ namespace zonesim {
 // where the file lies).
 Status LoadScriptFile(const std::string& path, std::string* name, std::vector<Operation>* ops);
 
+// The same without the name; `what` names the file in the error when it
+// cannot be read ("cannot read --replay file 'x'").
+Status ReadScriptFile(const std::string& path, const std::string& what, std::vector<Operation>* ops);
+
 }  // namespace zonesim

@@ -65,8 +65,7 @@ class Qcow2Device final : public Device {
   Status PowerCycle() override;
   Status PowerLoss(const CrashSpec& crash) override;
   Status UnsyncedWrites(std::vector<std::string>* out) const override {
-    out->clear();
-    for (size_t i = 0; i < env_->PendingWrites(); ++i) out->push_back(env_->DescribeWrite(i));
+    *out = env_->DescribeWrites();
     return Status::Ok();
   }
   Status host_error() const override { return image_->last_error(); }

@@ -91,13 +91,13 @@ void ProbeZone(const DeviceConfig& c, const ZoneModel& snapshot, uint32_t z, std
   // copies are most of this function's cost, ten times more under ASan).
   ModelDevice reader(c), dev(c);
   reader.model() = snapshot;
+  ApplyLimits status_only;
+  status_only.status_only_reads = true;
   for (const Operation& op : Probes(c, e)) {
     std::optional<uint32_t> tz = TripleZone(op, c);
     if (!tz) continue;
     const ZoneCondition before = snapshot.zone(*tz).cond;
     if (op.kind == OpKind::kRead) {
-      ApplyLimits status_only;
-      status_only.status_only_reads = true;
       OpOutcome o = ApplyOperation(reader, op, status_only);
       if (o.host_error.empty() && o.refusal.empty()) out->insert(Triple{before, op.kind, o.status});
       continue;
