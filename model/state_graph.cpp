@@ -1,10 +1,24 @@
 #include "model/state_graph.h"
 
+#include <boost/graph/adjacency_list.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <map>
 
 namespace zonesim {
+
+struct StateVertex {
+  ZoneCondition cond = ZoneCondition::kEmpty;
+};
+
+struct StateEdge {
+  Trigger trigger = Trigger::kWrite;
+  std::string_view rule;  // where the rule comes from (standard / implementation)
+};
+
+struct ConditionGraph {
+  boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, StateVertex, StateEdge> g;
+};
 
 namespace {
 
@@ -168,22 +182,25 @@ std::string Percent(double p) {
 }  // namespace
 
 StateGraph BuildStateGraph(const ZoneParams& params) {
-  StateGraph g;
-  g.profile = params.profile;
-  for (ZoneCondition c : kGraphConditions) boost::add_vertex(StateVertex{c}, g.graph);
+  auto built = std::make_shared<ConditionGraph>();
+  for (ZoneCondition c : kGraphConditions) boost::add_vertex(StateVertex{c}, built->g);
   for (const TransitionRule& r : kRules) {
     if (!r.applies(params)) continue;
-    boost::add_edge(*VertexIndex(r.from), *VertexIndex(r.to), StateEdge{r.trigger, r.rule}, g.graph);
+    boost::add_edge(*VertexIndex(r.from), *VertexIndex(r.to), StateEdge{r.trigger, r.rule}, built->g);
   }
-  return g;
+  return StateGraph{std::move(built), params.profile};
 }
+
+size_t VertexCount(const StateGraph& g) { return boost::num_vertices(g.graph->g); }
+size_t EdgeCount(const StateGraph& g) { return boost::num_edges(g.graph->g); }
 
 std::vector<Edge> GraphEdges(const StateGraph& g) {
   std::vector<Edge> out;
-  for (auto [it, end] = boost::edges(g.graph); it != end; ++it) {
-    ZoneCondition from = g.graph[boost::source(*it, g.graph)].cond;
-    ZoneCondition to = g.graph[boost::target(*it, g.graph)].cond;
-    out.push_back(Edge{from, g.graph[*it].trigger, to});
+  const auto& graph = g.graph->g;
+  for (auto [it, end] = boost::edges(graph); it != end; ++it) {
+    ZoneCondition from = graph[boost::source(*it, graph)].cond;
+    ZoneCondition to = graph[boost::target(*it, graph)].cond;
+    out.push_back(Edge{from, graph[*it].trigger, to});
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -196,9 +213,10 @@ const StateEdge* FindEdge(const StateGraph& g, const Edge& e) {
   auto from = VertexIndex(e.from);
   auto to = VertexIndex(e.to);
   if (!from || !to) return nullptr;
-  for (auto [it, end] = boost::out_edges(*from, g.graph); it != end; ++it) {
-    if (boost::target(*it, g.graph) == *to && g.graph[*it].trigger == e.trigger)
-      return &g.graph[*it];
+  const auto& graph = g.graph->g;
+  for (auto [it, end] = boost::out_edges(*from, graph); it != end; ++it) {
+    if (boost::target(*it, graph) == *to && graph[*it].trigger == e.trigger)
+      return &graph[*it];
   }
   return nullptr;
 }

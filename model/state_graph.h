@@ -11,8 +11,8 @@
 // and every graph edge is reachable.
 #pragma once
 
-#include <boost/graph/adjacency_list.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,21 +23,14 @@
 
 namespace zonesim {
 
-struct StateVertex {
-  ZoneCondition cond = ZoneCondition::kEmpty;
-};
-
-struct StateEdge {
-  Trigger trigger = Trigger::kWrite;
-  std::string_view rule;  // where the rule comes from (standard / implementation)
-};
-
-using ConditionGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS,
-                                             StateVertex, StateEdge>;
+// The Boost graph itself lives in state_graph.cpp: Boost.Graph costs every
+// file that includes it seconds of compile time, and the replay, fuzz and
+// campaign code only need the summary.
+struct ConditionGraph;
 
 struct StateGraph {
-  ConditionGraph graph;
-  Profile profile = Profile::kLinux;  // for labels only
+  std::shared_ptr<const ConditionGraph> graph;  // never null after BuildStateGraph
+  Profile profile = Profile::kLinux;            // for labels only
 };
 
 // The conditions that are vertices, in vertex order.
@@ -47,6 +40,10 @@ inline constexpr ZoneCondition kGraphConditions[] = {
     ZoneCondition::kOffline};
 
 StateGraph BuildStateGraph(const ZoneParams& params);
+
+// The graph's vertex and edge counts (the edges counted with repeats).
+size_t VertexCount(const StateGraph& g);
+size_t EdgeCount(const StateGraph& g);
 
 // The edges, sorted (Edge's ordering), without duplicates.
 std::vector<Edge> GraphEdges(const StateGraph& g);

@@ -99,8 +99,8 @@ TEST_CASE("hand-counted edge totals per profile") {
   CHECK(GraphEdges(BuildStateGraph(profile_params(Profile::kLinux))).size() == 55);
   // The graph has exactly the seven conditions of a sequential zone.
   const StateGraph g = BuildStateGraph(profile_params(Profile::kZns));
-  CHECK(boost::num_vertices(g.graph) == 7);
-  CHECK(boost::num_edges(g.graph) == 64);  // no duplicate edges
+  CHECK(VertexCount(g) == 7);
+  CHECK(EdgeCount(g) == 64);  // no duplicate edges
 }
 
 TEST_CASE("each profile: the model reaches every graph edge and nothing else") {

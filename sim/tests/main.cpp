@@ -1,3 +1,0 @@
-// doctest entry point for sim_tests.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
-#include <doctest/doctest.h>
