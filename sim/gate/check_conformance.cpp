@@ -45,6 +45,7 @@ void RunConformance(const ZonedExtension& ext, uint64_t virtual_size, uint32_t c
       o.workload.seed = seed;
       o.cluster_size = cluster_size;
       o.shrink_budget = 500;
+      o.triple_summary = false;  // not reported
       CampaignResult r;
       ConformanceCase c{profile + " seed " + std::to_string(seed), false, 0, ""};
       s = RunCampaign(o, &r);

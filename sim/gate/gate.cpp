@@ -73,6 +73,7 @@ void RunCampaignCase(const GateOptions& o, Profile profile, const GateGeometry& 
   c.errno_vocabulary = o.errno_vocabulary;
   c.ops = o.ops;
   c.workload.seed = seed;
+  c.triple_summary = false;  // the gate reports findings, not coverage
   c.image_path = dir + "/case.qcow2";
   c.image_check = ImageFindings;
   Env::Default()->RemoveFile(c.image_path);
@@ -143,6 +144,7 @@ void RunStockToolsCase(const GateOptions& o, const std::string& dir, GateCase* o
   c.ops = std::min<uint64_t>(o.ops, 500);
   c.image_path = dir + "/stock.qcow2";
   c.shrink = false;
+  c.triple_summary = false;
   Env::Default()->RemoveFile(c.image_path);
   CampaignResult r;
   if (Status s = RunCampaign(c, &r); !s.ok()) return Add(out, "stock.setup", s.message());

@@ -141,7 +141,8 @@ Status RunCampaign(const CampaignOptions& options, CampaignResult* result) {
   result->states_adopted = checker.states_adopted();
   result->coverage = checker.model().coverage();
   result->coverage_summary = Summarize(BuildStateGraph(config.params), result->coverage);
-  result->triple_summary = SummarizeTriples(ReachableTriples(config), result->triples);
+  if (options.triple_summary)
+    result->triple_summary = SummarizeTriples(ReachableTriples(config), result->triples);
   result->divergence = checker.divergence();
 
   if (result->divergence) {
