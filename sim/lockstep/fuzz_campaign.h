@@ -58,8 +58,9 @@ struct CampaignOptions {
   bool shrink = true;
   size_t shrink_budget = 4000;
   // Summarise triple coverage against ReachableTriples (fuzz prints it). The
-  // exploration costs ~0.1 s (1.5 s under ASan) per configuration, so the
-  // gate and check --conformance, which never show it, turn it off.
+  // exploration costs a fraction of a second per configuration (ten times
+  // that under ASan), so the gate and check --conformance, which never show
+  // it, turn it off.
   bool triple_summary = true;
   // Called every `progress_every` operations and at the end.
   std::function<void(uint64_t done, uint64_t total)> progress;

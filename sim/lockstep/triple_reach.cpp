@@ -142,29 +142,35 @@ ProbeKey KeyOf(const ZoneModel& m, uint32_t z) {
 
 void ProbeSnapshot(const DeviceConfig& c, const ZoneModel& walked, std::set<ProbeKey>* probed,
                    std::set<Triple>* out) {
-  // Flushed first: no probe depends on what a power loss could undo, and the
-  // history since the last flush is a third of the cost of each copy.
-  ZoneModel m = walked;
-  m.Flush();
-  auto probe = [&](uint32_t z) {
-    if (probed->insert(KeyOf(m, z)).second) ProbeZone(c, m, z, out);
-  };
+  // The zones to probe: the conventional ones at both ends, the device end,
+  // and the first and last zone of each condition present.
+  std::vector<uint32_t> zones;
   if (c.conventional_zones > 0) {
-    probe(0);
-    probe(c.conventional_zones - 1);  // its writes may cross into zone 1+
+    zones.push_back(0);
+    zones.push_back(c.conventional_zones - 1);  // its writes may cross into zone 1+
   }
-  probe(c.nr_zones() - 1);  // the device end
+  zones.push_back(c.nr_zones() - 1);  // the device end
   for (ZoneCondition cond : {ZoneCondition::kEmpty, ZoneCondition::kImplicitOpen, ZoneCondition::kExplicitOpen,
                              ZoneCondition::kClosed, ZoneCondition::kFull, ZoneCondition::kReadOnly,
                              ZoneCondition::kOffline}) {
-    const uint32_t n = m.index().count(cond);
+    const uint32_t n = walked.index().count(cond);
     if (n == 0) continue;
-    const uint32_t z = m.index().nth(cond, 0);
-    probe(z);
-    if (n > 1) probe(m.index().nth(cond, n - 1));
+    const uint32_t z = walked.index().nth(cond, 0);
+    zones.push_back(z);
+    if (n > 1) zones.push_back(walked.index().nth(cond, n - 1));
     // The zone before a faulty one: reads and writes across into it.
-    if ((cond == ZoneCondition::kReadOnly || cond == ZoneCondition::kOffline) && z > 0) probe(z - 1);
+    if ((cond == ZoneCondition::kReadOnly || cond == ZoneCondition::kOffline) && z > 0) zones.push_back(z - 1);
   }
+  std::vector<uint32_t> fresh;
+  for (uint32_t z : zones)
+    if (probed->insert(KeyOf(walked, z)).second) fresh.push_back(z);
+  if (fresh.empty()) return;  // every situation was probed before: no copy
+  // Flushed first: no probe depends on what a power loss could undo, and the
+  // history since the last flush is a third of the cost of each copy. A
+  // flush changes no condition, write pointer or counter (the key).
+  ZoneModel m = walked;
+  m.Flush();
+  for (uint32_t z : fresh) ProbeZone(c, m, z, out);
 }
 
 // The device the walk runs on. Which triples exist depends on the zones'
