@@ -6,6 +6,7 @@
 // zone_model_events.cpp (power cycle, fault injection).
 #include "model/zone_model.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace zonesim {
@@ -128,7 +129,10 @@ ZoneStatus ZoneModel::Report(uint64_t offset, uint32_t max_zones, ReportFilter f
   std::vector<ZoneReportEntry>& entries = out ? *out : scratch;
   entries.clear();
   bool more = false;
-  for (uint32_t z = config_.zone_index(offset); z < zones_.size(); ++z) {
+  const uint32_t first = config_.zone_index(offset), n = static_cast<uint32_t>(zones_.size());
+  if (filter == ReportFilter::kAll)  // the lockstep checker's complete comparison: one allocation
+    entries.reserve(max_zones != 0 ? std::min(max_zones, n - first) : n - first);
+  for (uint32_t z = first; z < n; ++z) {
     if (!condition_matches(zones_[z].cond, filter)) continue;
     if (max_zones != 0 && entries.size() == max_zones) {
       more = true;  // ZNS Partial Report / ZBC PARTIAL: a further match exists

@@ -178,21 +178,6 @@ std::string canonical_key(std::string_view key) {
 
 }  // namespace
 
-uint32_t DeviceConfig::nr_zones() const {
-  if (zone_size == 0) return 0;
-  return static_cast<uint32_t>((size + zone_size - 1) / zone_size);
-}
-
-uint64_t DeviceConfig::zone_length(uint32_t z) const {
-  uint64_t start = zone_start(z);
-  return size - start < zone_size ? size - start : zone_size;
-}
-
-uint64_t DeviceConfig::zone_capacity_of(uint32_t z) const {
-  uint64_t len = zone_length(z);
-  return zone_capacity < len ? zone_capacity : len;
-}
-
 Status DeviceConfig::Validate() const {
   auto bad = [](std::string m) { return Status::InvalidArgument(std::move(m)); };
   if (block_size != 512 && block_size != 4096)

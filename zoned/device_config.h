@@ -134,12 +134,23 @@ struct DeviceConfig {
   bool operator==(const DeviceConfig&) const = default;
 
   // Derived geometry.
-  uint32_t nr_zones() const;
+  // Inline: every report asks them once per zone.
+  uint32_t nr_zones() const {
+    return zone_size == 0 ? 0 : static_cast<uint32_t>((size + zone_size - 1) / zone_size);
+  }
   uint32_t sequential_zones() const { return nr_zones() - conventional_zones; }
   uint32_t zone_index(uint64_t offset) const { return static_cast<uint32_t>(offset / zone_size); }
   uint64_t zone_start(uint32_t z) const { return uint64_t{z} * zone_size; }
-  uint64_t zone_length(uint32_t z) const;    // zone_size, or less for the last zone
-  uint64_t zone_capacity_of(uint32_t z) const;  // capacity capped by the zone's length
+  // zone_size, or less for the last zone
+  uint64_t zone_length(uint32_t z) const {
+    const uint64_t start = zone_start(z);
+    return size - start < zone_size ? size - start : zone_size;
+  }
+  // capacity capped by the zone's length
+  uint64_t zone_capacity_of(uint32_t z) const {
+    const uint64_t len = zone_length(z);
+    return zone_capacity < len ? zone_capacity : len;
+  }
   bool is_conventional(uint32_t z) const { return z < conventional_zones; }
 
   // Checks every geometric rule; the message names the field and the values.

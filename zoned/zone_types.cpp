@@ -8,21 +8,6 @@ bool is_open(ZoneCondition c) {
 
 bool is_active(ZoneCondition c) { return is_open(c) || c == ZoneCondition::kClosed; }
 
-bool condition_matches(ZoneCondition c, ReportFilter f) {
-  switch (f) {
-    case ReportFilter::kAll: return true;
-    case ReportFilter::kEmpty: return c == ZoneCondition::kEmpty;
-    case ReportFilter::kImplicitOpen: return c == ZoneCondition::kImplicitOpen;
-    case ReportFilter::kExplicitOpen: return c == ZoneCondition::kExplicitOpen;
-    case ReportFilter::kClosed: return c == ZoneCondition::kClosed;
-    case ReportFilter::kFull: return c == ZoneCondition::kFull;
-    case ReportFilter::kReadOnly: return c == ZoneCondition::kReadOnly;
-    case ReportFilter::kOffline: return c == ZoneCondition::kOffline;
-    case ReportFilter::kNotWp: return c == ZoneCondition::kNotWp;
-  }
-  return false;
-}
-
 std::string_view to_string(ZoneCondition c) {
   switch (c) {
     case ZoneCondition::kNotWp: return "NOT_WP";

@@ -61,7 +61,21 @@ enum class ZoneFault : uint8_t { kReadOnly, kOffline };
 
 bool is_open(ZoneCondition c);    // implicitly or explicitly open
 bool is_active(ZoneCondition c);  // open or closed: holds an active resource
-bool condition_matches(ZoneCondition c, ReportFilter f);
+// Inline: a report asks it once per zone of the device.
+inline bool condition_matches(ZoneCondition c, ReportFilter f) {
+  switch (f) {
+    case ReportFilter::kAll: return true;
+    case ReportFilter::kEmpty: return c == ZoneCondition::kEmpty;
+    case ReportFilter::kImplicitOpen: return c == ZoneCondition::kImplicitOpen;
+    case ReportFilter::kExplicitOpen: return c == ZoneCondition::kExplicitOpen;
+    case ReportFilter::kClosed: return c == ZoneCondition::kClosed;
+    case ReportFilter::kFull: return c == ZoneCondition::kFull;
+    case ReportFilter::kReadOnly: return c == ZoneCondition::kReadOnly;
+    case ReportFilter::kOffline: return c == ZoneCondition::kOffline;
+    case ReportFilter::kNotWp: return c == ZoneCondition::kNotWp;
+  }
+  return false;
+}
 
 // Short names used in reports, graphs and JSON: "EMPTY", "IMP_OPEN", ...
 std::string_view to_string(ZoneCondition c);

@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <bit>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -17,10 +19,18 @@ namespace zonesim::qcow2 {
 // ---- Byte order --------------------------------------------------------------
 
 inline uint16_t LoadBE16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+// One load and at most one byte swap (memcpy + std::endian): a write-pointer
+// table of millions of entries is decoded at every open.
 inline uint32_t LoadBE32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return std::endian::native == std::endian::big ? v : __builtin_bswap32(v);
 }
-inline uint64_t LoadBE64(const uint8_t* p) { return (uint64_t{LoadBE32(p)} << 32) | LoadBE32(p + 4); }
+inline uint64_t LoadBE64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return std::endian::native == std::endian::big ? v : __builtin_bswap64(v);
+}
 inline void StoreBE16(uint8_t* p, uint16_t v) {
   p[0] = static_cast<uint8_t>(v >> 8);
   p[1] = static_cast<uint8_t>(v);
@@ -29,16 +39,17 @@ inline void StoreBE32(uint8_t* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (24 - 8 * i));
 }
 inline void StoreBE64(uint8_t* p, uint64_t v) {
-  StoreBE32(p, static_cast<uint32_t>(v >> 32));
-  StoreBE32(p + 4, static_cast<uint32_t>(v));
+  if constexpr (std::endian::native != std::endian::big) v = __builtin_bswap64(v);
+  std::memcpy(p, &v, 8);
 }
 inline uint64_t LoadLE64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return std::endian::native == std::endian::little ? v : __builtin_bswap64(v);
 }
 inline void StoreLE64(uint8_t* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+  if constexpr (std::endian::native != std::endian::little) v = __builtin_bswap64(v);
+  std::memcpy(p, &v, 8);
 }
 
 // ---- Header --------------------------------------------------------------------

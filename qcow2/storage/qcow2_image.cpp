@@ -165,7 +165,7 @@ Status Qcow2Image::Impl::LoadZoned(const HeaderExtension& ext) {
     s = file->Read(z.zonedmeta_offset + done, n, raw.data());
     if (!s.ok()) return s;
     entries.resize(n / 8);
-    for (uint64_t i = 0; i < n / 8; ++i) entries[i] = LoadWritePointerEntry(raw.data() + i * 8, z.layout);
+    LoadWritePointerEntries(raw.data(), n / 8, z.layout, entries.data());
     s = ValidateWritePointers(z, header.size, static_cast<uint32_t>(done / 8), entries.data(),
                               static_cast<uint32_t>(n / 8));
     if (!s.ok()) return s;
@@ -367,7 +367,7 @@ Status Qcow2Image::ReadWritePointers(std::vector<uint64_t>* entries) {
     raw.resize(n);
     Status s = impl_->file->Read(z.zonedmeta_offset + done, n, raw.data());
     if (!s.ok()) return s;
-    for (uint64_t i = 0; i < n / 8; ++i) (*entries)[done / 8 + i] = LoadWritePointerEntry(raw.data() + i * 8, z.layout);
+    LoadWritePointerEntries(raw.data(), n / 8, z.layout, entries->data() + done / 8);
     done += n;
   }
   return Status::Ok();

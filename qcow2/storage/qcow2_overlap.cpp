@@ -31,12 +31,29 @@ constexpr const char* kRefuseAdvice =
     "; refusing to open it for writing (a write would overwrite it): see `zonesim check` (`zonesim check "
     "--repair` fixes what loses no data), or open it read-only";
 
-// One cluster as the tables use it.
+// One cluster as the tables use it. The description is built only when the
+// check fails: an open walks every L2 entry, and a string per entry was most
+// of the cost of reopening a large image (issue 14).
 struct Use {
+  enum class Kind : uint8_t { kHeader, kL1, kRefcountTable, kRefcountBlock, kWritePointers, kL2, kData };
   uint64_t cluster;
-  std::string what;
+  uint64_t index;  // refcount block index, L1 index, or guest offset of the data
+  Kind kind;
   bool compressed;  // compressed data: several may share a host cluster
 };
+
+std::string Describe(const Use& u) {
+  switch (u.kind) {
+    case Use::Kind::kHeader: return "the header cluster";
+    case Use::Kind::kL1: return "the L1 table";
+    case Use::Kind::kRefcountTable: return "the refcount table";
+    case Use::Kind::kRefcountBlock: return "refcount block " + N(u.index);
+    case Use::Kind::kWritePointers: return "the write-pointer table";
+    case Use::Kind::kL2: return "the L2 table of L1 entry " + N(u.index);
+    case Use::Kind::kData: return "the data cluster of guest offset " + N(u.index);
+  }
+  return "a cluster";
+}
 
 }  // namespace
 
@@ -68,38 +85,39 @@ Status Qcow2Image::Impl::CheckWriteTarget(uint64_t host_begin, uint64_t host_end
 
 Status Qcow2Image::Impl::CheckRefcountsForWriting() {
   std::vector<Use> uses;
-  auto add_range = [&](uint64_t begin, uint64_t end, const std::string& what, bool compressed) {
+  using K = Use::Kind;
+  auto add_range = [&](uint64_t begin, uint64_t end, K kind, uint64_t index, bool compressed) {
     for (uint64_t c = begin >> cluster_bits; c < ((end + cluster_size - 1) >> cluster_bits); ++c) {
-      uses.push_back({c, what, compressed});
+      uses.push_back({c, index, kind, compressed});
     }
   };
-  add_range(0, cluster_size, "the header cluster", false);
-  add_range(header.l1_table_offset, header.l1_table_offset + l1.size() * 8, "the L1 table", false);
+  add_range(0, cluster_size, K::kHeader, 0, false);
+  add_range(header.l1_table_offset, header.l1_table_offset + l1.size() * 8, K::kL1, 0, false);
   add_range(alloc->table_offset(), alloc->table_offset() + uint64_t{alloc->table_clusters()} * cluster_size,
-            "the refcount table", false);
+            K::kRefcountTable, 0, false);
   for (uint64_t i = 0; i < alloc->table().size(); ++i) {
     const uint64_t block = alloc->table()[i];
-    if (block != 0) add_range(block, block + cluster_size, "refcount block " + N(i), false);
+    if (block != 0) add_range(block, block + cluster_size, K::kRefcountBlock, i, false);
   }
   if (zoned) {
-    add_range(zoned->zonedmeta_offset, zoned->zonedmeta_offset + zoned->zonedmeta_size, "the write-pointer table",
+    add_range(zoned->zonedmeta_offset, zoned->zonedmeta_offset + zoned->zonedmeta_size, K::kWritePointers, 0,
               false);
   }
   for (uint64_t i = 0; i < l1.size(); ++i) {
     const uint64_t l2 = l1[i] & kOffsetMask;
     if (l2 == 0) continue;
-    add_range(l2, l2 + cluster_size, "the L2 table of L1 entry " + N(i), false);
+    add_range(l2, l2 + cluster_size, K::kL2, i, false);
     std::vector<uint64_t>* t = nullptr;
     Status s = GetL2(l2, &t);
     if (!s.ok()) return s;
     for (uint64_t j = 0; j < l2_entries; ++j) {
       const uint64_t e = (*t)[j];
-      const std::string what = "the data cluster of guest offset " + N((i * l2_entries + j) << cluster_bits);
+      const uint64_t guest = (i * l2_entries + j) << cluster_bits;
       if (e & kOflagCompressed) {
         const CompressedDescriptor d = DecodeCompressed(e, cluster_bits);
-        add_range(d.range_begin(), d.range_end(), what, true);
+        add_range(d.range_begin(), d.range_end(), K::kData, guest, true);
       } else if ((e & kOffsetMask) != 0) {
-        add_range(e & kOffsetMask, (e & kOffsetMask) + cluster_size, what, false);
+        add_range(e & kOffsetMask, (e & kOffsetMask) + cluster_size, K::kData, guest, false);
       }
     }
   }
@@ -109,13 +127,13 @@ Status Qcow2Image::Impl::CheckRefcountsForWriting() {
     if (k > 0 && uses[k - 1].cluster == u.cluster) {
       if (u.compressed && uses[k - 1].compressed) continue;
       return Status::Corruption("host cluster at offset " + N(u.cluster << cluster_bits) + " is both " +
-                                uses[k - 1].what + " and " + u.what + kRefuseAdvice);
+                                Describe(uses[k - 1]) + " and " + Describe(u) + kRefuseAdvice);
     }
     uint64_t rc = 0;
     Status s = alloc->GetRefcount(u.cluster, &rc);
     if (!s.ok()) return s;
     if (rc == 0) {
-      return Status::Corruption(u.what + " (host offset " + N(u.cluster << cluster_bits) +
+      return Status::Corruption(Describe(u) + " (host offset " + N(u.cluster << cluster_bits) +
                                 ") has refcount 0, so it could be allocated again" + kRefuseAdvice);
     }
   }

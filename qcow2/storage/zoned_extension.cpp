@@ -235,6 +235,14 @@ uint64_t LoadWritePointerEntry(const uint8_t* p, ZonedLayout layout) {
   return EntriesBigEndian(layout) ? LoadBE64(p) : LoadLE64(p);
 }
 
+void LoadWritePointerEntries(const uint8_t* p, size_t n, ZonedLayout layout, uint64_t* out) {
+  if (EntriesBigEndian(layout)) {
+    for (size_t i = 0; i < n; ++i) out[i] = LoadBE64(p + i * 8);
+  } else {
+    for (size_t i = 0; i < n; ++i) out[i] = LoadLE64(p + i * 8);
+  }
+}
+
 void StoreWritePointerEntry(uint8_t* p, uint64_t entry, ZonedLayout layout) {
   if (EntriesBigEndian(layout)) {
     StoreBE64(p, entry);

@@ -66,6 +66,9 @@ uint32_t ZonedReservedBytes(const uint8_t* data);
 
 // One write-pointer entry in the byte order of `layout`.
 uint64_t LoadWritePointerEntry(const uint8_t* p, ZonedLayout layout);
+// n entries at once (the byte order decided once, not per entry: a table
+// holds millions of them and is read at every open).
+void LoadWritePointerEntries(const uint8_t* p, size_t n, ZonedLayout layout, uint64_t* out);
 void StoreWritePointerEntry(uint8_t* p, uint64_t entry, ZonedLayout layout);
 
 }  // namespace zonesim::qcow2

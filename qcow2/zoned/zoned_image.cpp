@@ -429,7 +429,7 @@ ZoneStatus ZonedImage::FinishEachZone() {
   ZoneStatus result = ZoneStatus::kOk;
   std::vector<uint32_t> finishing;
   std::vector<uint64_t> tails;
-  for (uint32_t z = 0; z < config_.nr_zones(); ++z) {
+  for (uint32_t z = 0, n = config_.nr_zones(); z < n; ++z) {
     ZoneStatus s = ZoneStatus::kInvalidZoneStateTransition;
     if (!config_.is_conventional(z)) {
       bool change = false;
@@ -752,7 +752,10 @@ ZoneStatus ZonedImage::Report(uint64_t offset, uint32_t max_zones, ReportFilter 
   if (partial != nullptr) *partial = false;
   if (closed_) return ZoneStatus::kMediaError;
   if (offset >= config_.size) return ZoneStatus::kLbaOutOfRange;
-  for (uint32_t z = config_.zone_index(offset); z < config_.nr_zones(); ++z) {
+  const uint32_t n = config_.nr_zones();  // a division: not once per zone
+  const uint32_t first = config_.zone_index(offset);
+  if (filter == ReportFilter::kAll) out->reserve(max_zones != 0 ? std::min(max_zones, n - first) : n - first);
+  for (uint32_t z = first; z < n; ++z) {
     if (!condition_matches(table_[z].cond, filter)) continue;
     if (max_zones != 0 && out->size() == max_zones) {
       if (partial != nullptr) *partial = true;

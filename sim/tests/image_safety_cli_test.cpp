@@ -70,7 +70,8 @@ TEST_CASE("crafted: metadata with refcount 0 is refused for writing, file unchan
     const uint64_t data = ReadBE(p, l.l2, 8) & 0x00fffffffffffe00ull;
     REQUIRE(data != 0);
     l.SetRefcount(p, data, 0);
-    ExpectRefusedUntouched(p, "refcount 0");
+    ExpectRefusedUntouched(p, "the data cluster of guest offset 0 (host offset " + std::to_string(data) +
+                                  ") has refcount 0");
   }
 }
 
@@ -86,13 +87,13 @@ TEST_CASE("crafted: tables pointing at other metadata are refused for writing, f
     const std::string p = MakeWrittenImage(dir);
     ImageLayout l(p);
     WriteBE(p, l.l2, 8, l.l2 | kCopied);
-    ExpectRefusedUntouched(p, "is both");
+    ExpectRefusedUntouched(p, "is both the L2 table of L1 entry 0 and the data cluster of guest offset 0");
   }
   SUBCASE("L2 entry pointing at the refcount block") {
     const std::string p = MakeWrittenImage(dir);
     ImageLayout l(p);
     WriteBE(p, l.l2, 8, l.refcount_block | kCopied);
-    ExpectRefusedUntouched(p, "is both");
+    ExpectRefusedUntouched(p, "is both refcount block 0 and the data cluster of guest offset 0");
   }
 }
 
