@@ -5,8 +5,8 @@ namespace zonesim {
 void ZoneIndex::Init(uint32_t first_sequential, uint32_t nr_zones) {
   first_ = first_sequential < nr_zones ? first_sequential : nr_zones;
   end_ = nr_zones;
-  for (Set& s : by_condition_) s.clear();
-  non_empty_.clear();
+  for (RankBitmap& s : by_condition_) s.Init(nr_zones);
+  non_empty_.Init(nr_zones);
 }
 
 int ZoneIndex::slot(ZoneCondition c) {
@@ -38,27 +38,42 @@ uint32_t ZoneIndex::count(ZoneCondition c) const {
 }
 
 uint32_t ZoneIndex::nth(ZoneCondition c, uint32_t k) const {
-  if (c != ZoneCondition::kEmpty) return *by_condition_[slot(c)].find_by_order(k);
+  if (c != ZoneCondition::kEmpty) return by_condition_[slot(c)].select(k);
   // The smallest x with k + 1 EMPTY zones in [first_, x]: the number of EMPTY
   // zones up to x grows with x, so bisect on it.
   uint32_t lo = first_ + k, hi = end_ - 1;
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
-    uint64_t empty_upto = uint64_t{mid} - first_ + 1 - non_empty_.order_of_key(mid + 1);
+    uint64_t empty_upto = uint64_t{mid} - first_ + 1 - non_empty_.rank(mid + 1);
     if (empty_upto >= uint64_t{k} + 1) hi = mid;
     else lo = mid + 1;
   }
   return lo;
 }
 
+uint32_t ZoneIndex::next(ZoneCondition c, uint32_t z) const {
+  if (z < first_) z = first_;
+  if (z >= end_) return end_;
+  if (c == ZoneCondition::kEmpty) {
+    if (!non_empty_.contains(z)) return z;
+    // k EMPTY zones lie before z: the next one is the (k+1)-th.
+    const uint32_t k = z - first_ - non_empty_.rank(z);
+    return k < count(ZoneCondition::kEmpty) ? nth(ZoneCondition::kEmpty, k) : end_;
+  }
+  const int s = slot(c);
+  if (s < 0) return end_;
+  const uint32_t next = by_condition_[s].next(z);
+  return next == RankBitmap::kNone ? end_ : next;
+}
+
 std::vector<uint32_t> ZoneIndex::members(ZoneCondition c) const {
   int s = slot(c);
   if (s < 0) return {};
-  return std::vector<uint32_t>(by_condition_[s].begin(), by_condition_[s].end());
+  return by_condition_[s].members();
 }
 
 std::vector<uint32_t> ZoneIndex::non_empty() const {
-  return std::vector<uint32_t>(non_empty_.begin(), non_empty_.end());
+  return non_empty_.members();
 }
 
 }  // namespace zonesim

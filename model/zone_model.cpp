@@ -78,31 +78,34 @@ ZoneReportEntry ZoneModel::Describe(uint32_t z) const {
 }
 
 ZoneReportEntry ZoneModel::DescribeState(uint32_t z, ZoneCondition cond, uint64_t wp) const {
-  struct {
-    ZoneCondition cond;
-    uint64_t wp;
-  } s{cond, wp};
   ZoneReportEntry e;
+  DescribeInto(z, cond, wp, e);
+  return e;
+}
+
+// Fills the caller's entry in place: a report writes straight into its
+// vector (returning the 40-byte struct by value stalled every load of it).
+void ZoneModel::DescribeInto(uint32_t z, ZoneCondition cond, uint64_t wp, ZoneReportEntry& e) const {
   e.start = start_of(z);
   e.length = config_.zone_length(z);
-  e.cond = s.cond;
+  e.cond = cond;
   if (config_.is_conventional(z)) {
     // Conventional zones: the whole zone is writable, the wp is meaningless
     // and reported as the zone start (semantics contract, Report).
     e.type = ZoneType::kConventional;
     e.capacity = e.length;
     e.wp = e.start;
-    return e;
+    return;
   }
   e.type = ZoneType::kSequentialWriteRequired;
   e.capacity = config_.zone_capacity_of(z);
-  switch (s.cond) {
+  switch (cond) {
     case ZoneCondition::kFull:
       // The wp of a FULL zone is not valid in ZNS (2.1.1.3: "invalid write
       // pointer provides no information"); each implementation reports it
       // differently (zone-semantics.md 2.1, 1.1 QEMU item 5, null_blk delta 3).
       switch (config_.params.full_wp) {
-        case FullWpReport::kAsWritten: e.wp = s.wp; break;
+        case FullWpReport::kAsWritten: e.wp = wp; break;
         case FullWpReport::kCapacityEnd: e.wp = e.start + e.capacity; break;
         case FullWpReport::kZoneEnd: e.wp = e.start + e.length; break;
         case FullWpReport::kAllOnes: e.wp = std::numeric_limits<uint64_t>::max(); break;
@@ -114,10 +117,9 @@ ZoneReportEntry ZoneModel::DescribeState(uint32_t z, ZoneCondition cond, uint64_
       e.wp = std::numeric_limits<uint64_t>::max();
       break;
     default:
-      e.wp = s.wp;
+      e.wp = wp;
       break;
   }
-  return e;
 }
 
 ZoneStatus ZoneModel::Report(uint64_t offset, uint32_t max_zones, ReportFilter filter,
@@ -132,13 +134,25 @@ ZoneStatus ZoneModel::Report(uint64_t offset, uint32_t max_zones, ReportFilter f
   const uint32_t first = config_.zone_index(offset), n = static_cast<uint32_t>(zones_.size());
   if (filter == ReportFilter::kAll)  // the lockstep checker's complete comparison: one allocation
     entries.reserve(max_zones != 0 ? std::min(max_zones, n - first) : n - first);
-  for (uint32_t z = first; z < n; ++z) {
-    if (!condition_matches(zones_[z].cond, filter)) continue;
+  // The zones the reporting option selects, in zone order: every zone, the
+  // conventional ones (NOT_WP), or one condition's sequential zones taken
+  // from the index, so a filtered report costs O(matches * log zones).
+  const ZoneCondition want = filter_condition(filter);
+  auto next = [&](uint32_t z) -> uint32_t {
+    if (filter == ReportFilter::kAll) return z;
+    if (filter == ReportFilter::kNotWp) {
+      while (z < first_seq_ && zones_[z].cond != ZoneCondition::kNotWp) ++z;
+      return z < first_seq_ ? z : n;
+    }
+    return index_.next(want, z);
+  };
+  for (uint32_t z = next(first); z < n; z = next(z + 1)) {
     if (max_zones != 0 && entries.size() == max_zones) {
       more = true;  // ZNS Partial Report / ZBC PARTIAL: a further match exists
       break;
     }
-    entries.push_back(Describe(z));
+    const ZoneState& st = zones_[z];
+    DescribeInto(z, st.cond, st.wp, entries.emplace_back());
   }
   if (partial) *partial = more;
   return ZoneStatus::kOk;

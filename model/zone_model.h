@@ -174,6 +174,7 @@ class ZoneModel {
   uint64_t cap_end(uint32_t z) const { return start_of(z) + config_.zone_capacity_of(z); }
   ZoneReportEntry Describe(uint32_t z) const;
   ZoneReportEntry DescribeState(uint32_t z, ZoneCondition cond, uint64_t wp) const;
+  void DescribeInto(uint32_t z, ZoneCondition cond, uint64_t wp, ZoneReportEntry& e) const;
 
   ZoneStatus InjectFault(ZoneFault fault, uint32_t z);  // zone_model_events.cpp
   // zone_model_power_loss.cpp: the history since the last flush.

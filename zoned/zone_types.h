@@ -61,6 +61,22 @@ enum class ZoneFault : uint8_t { kReadOnly, kOffline };
 
 bool is_open(ZoneCondition c);    // implicitly or explicitly open
 bool is_active(ZoneCondition c);  // open or closed: holds an active resource
+// The one condition a reporting option other than kAll selects (ZNS 1.1
+// Figure 41 Zone Receive Action Specific field; ZBC-2 REPORTING OPTIONS).
+inline ZoneCondition filter_condition(ReportFilter f) {
+  switch (f) {
+    case ReportFilter::kImplicitOpen: return ZoneCondition::kImplicitOpen;
+    case ReportFilter::kExplicitOpen: return ZoneCondition::kExplicitOpen;
+    case ReportFilter::kClosed: return ZoneCondition::kClosed;
+    case ReportFilter::kFull: return ZoneCondition::kFull;
+    case ReportFilter::kReadOnly: return ZoneCondition::kReadOnly;
+    case ReportFilter::kOffline: return ZoneCondition::kOffline;
+    case ReportFilter::kNotWp: return ZoneCondition::kNotWp;
+    case ReportFilter::kAll:
+    case ReportFilter::kEmpty: break;
+  }
+  return ZoneCondition::kEmpty;
+}
 // Inline: a report asks it once per zone of the device.
 inline bool condition_matches(ZoneCondition c, ReportFilter f) {
   switch (f) {

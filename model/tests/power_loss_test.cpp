@@ -2,6 +2,8 @@
 // back in, the messages for states outside it, and adoption.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "model/tests/model_test_util.h"
 
 namespace zonesim::test {

@@ -13,12 +13,12 @@ TEST_CASE("ZoneIndex answers like a scan of every zone") {
   using C = ZoneCondition;
   const C kConds[] = {C::kEmpty, C::kImplicitOpen, C::kExplicitOpen, C::kClosed,
                       C::kReadOnly, C::kFull, C::kOffline};
-  const uint32_t first = 3, n = 200;
+  const uint32_t first = 3, n = 1000;  // several 64-zone words, the first partly conventional
   std::vector<C> cond(n, C::kEmpty);
   ZoneIndex index;
   index.Init(first, n);
   uint64_t x = 12345;
-  for (int step = 0; step < 3000; ++step) {
+  for (int step = 0; step < 6000; ++step) {
     x = x * 6364136223846793005ull + 1442695040888963407ull;
     uint32_t z = first + static_cast<uint32_t>((x >> 33) % (n - first));
     C to = kConds[(x >> 20) % 7];
@@ -36,6 +36,13 @@ TEST_CASE("ZoneIndex answers like a scan of every zone") {
       REQUIRE(index.count(c) == in.size());
       for (uint32_t k = 0; k < in.size(); ++k) CHECK(index.nth(c, k) == in[k]);
       if (c != C::kEmpty) CHECK(index.members(c) == in);
+      // next(c, z): the first member at or after z, or n.
+      for (uint32_t z = 0; z <= n; z += 7) {
+        uint32_t want = n;
+        for (uint32_t i : in)
+          if (i >= z) { want = i; break; }
+        CHECK(index.next(c, z) == want);
+      }
     }
   }
   CHECK(index.count(C::kNotWp) == 0);

@@ -339,7 +339,9 @@ void CheckZonedTable(CheckContext& c) {
     }
     return true;
   };
+  const WritePointerShortcut shortcut(z, vs);
   auto breaks = [&](uint64_t zone, uint64_t entry) {
+    if (shortcut.clean(zone, entry)) return false;
     bool bad = false;
     WritePointerRules(z, vs, zone, entry, [&](RuleViolation v) {
       bad = bad || !v.warning;
@@ -367,7 +369,8 @@ void CheckZonedTable(CheckContext& c) {
                    "table was written with the older encoding, and every zone's state is misread",
                    {{"entries", judged, ""}, {"bad_big_endian", bad_here, ""}});
   } else if (!for_each_entry([&](uint64_t zone, const uint8_t* p) {
-               WritePointerRules(z, vs, zone, DecodeEntry(p, z.layout), c.findings.Collector());
+               const uint64_t e = DecodeEntry(p, z.layout);
+               if (!shortcut.clean(zone, e)) WritePointerRules(z, vs, zone, e, c.findings.Collector());
              })) {
     return;
   }

@@ -534,8 +534,10 @@ Status ValidateWritePointers(const ZonedExtension& z, uint64_t virtual_size, uin
     failed |= !go_on;
     return go_on;
   };
+  const WritePointerShortcut shortcut(z, virtual_size);
   for (uint32_t i = 0; i < n && !failed; ++i)
-    WritePointerRules(z, virtual_size, uint64_t{first} + i, entries[i], sink);
+    if (!shortcut.clean(uint64_t{first} + i, entries[i]))
+      WritePointerRules(z, virtual_size, uint64_t{first} + i, entries[i], sink);
   return err.status();
 }
 

@@ -13,6 +13,11 @@ uint32_t ZoneList::next(uint32_t zone) const {
   return it == links_.end() ? kNone : it->second.next;
 }
 
+uint32_t ZoneList::first_at_or_after(uint32_t zone) const {
+  auto it = links_.lower_bound(zone);
+  return it == links_.end() ? kNone : it->first;
+}
+
 void ZoneList::PushBack(uint32_t zone) {
   if (zone >= end_ || Contains(zone)) return;
   links_[zone] = Links{tail_, kNone};

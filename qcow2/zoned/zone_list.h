@@ -31,6 +31,8 @@ class ZoneList {
   bool empty() const { return links_.empty(); }
   uint32_t front() const { return head_; }  // kNone when empty
   uint32_t next(uint32_t zone) const;       // kNone at the tail
+  // The lowest member >= zone (in zone order, not list order); kNone if none.
+  uint32_t first_at_or_after(uint32_t zone) const;
 
   // The members in list order (for tests and reports).
   std::vector<uint32_t> Members() const;

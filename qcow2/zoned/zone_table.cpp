@@ -1,5 +1,6 @@
 #include "qcow2/zoned/zone_table.h"
 
+#include <algorithm>
 #include <new>
 #include <string>
 
@@ -7,10 +8,11 @@ namespace zonesim {
 
 static_assert(sizeof(ZoneRecord) <= 32, "the per-zone budget of an open image");
 
-Status ZoneTable::Init(const DeviceConfig& config) {
+Status ZoneTable::Init(const DeviceConfig& config, const uint64_t* write_pointers) {
   uint32_t n = config.nr_zones();
   try {
-    zones_.assign(n, ZoneRecord{});
+    zones_.clear();
+    zones_.reserve(n);
   } catch (const std::bad_alloc&) {
     // The open path checks the size first; this is for a check that was too
     // optimistic (memory taken by another process in between).
@@ -18,15 +20,18 @@ Status ZoneTable::Init(const DeviceConfig& config) {
     zones_.shrink_to_fit();
     return Status::IoError("out of memory allocating the zone table of " + std::to_string(n) + " zones");
   }
-  for (uint32_t z = 0; z < n; ++z) {
-    zones_[z].cond = config.is_conventional(z) ? ZoneCondition::kNotWp : ZoneCondition::kEmpty;
-    zones_[z].wp = zones_[z].persisted_wp = config.zone_start(z);
+  for (uint32_t z = 0; z < n; ++z) {  // each record written once: a million at every reopen
+    const uint64_t wp = write_pointers ? write_pointers[z] : config.zone_start(z);
+    zones_.push_back(ZoneRecord{config.is_conventional(z) ? ZoneCondition::kNotWp : ZoneCondition::kEmpty, wp, wp, 0});
   }
   implicit_open_.Resize(n);
   explicit_open_.Resize(n);
   closed_.Resize(n);
   dirty_.Resize(n);
   non_empty_.clear();
+  full_.clear();
+  read_only_.clear();
+  offline_.clear();
   first_sequential_ = config.conventional_zones;
   cursor_ = first_sequential_;
   write_seq_ = 0;
@@ -42,14 +47,59 @@ ZoneList* ZoneTable::list_for(ZoneCondition c) {
   }
 }
 
+std::set<uint32_t>* ZoneTable::set_for(ZoneCondition c) {
+  switch (c) {
+    case ZoneCondition::kFull: return &full_;
+    case ZoneCondition::kReadOnly: return &read_only_;
+    case ZoneCondition::kOffline: return &offline_;
+    default: return nullptr;
+  }
+}
+
 void ZoneTable::SetCondition(uint32_t z, ZoneCondition c) {
   ZoneRecord& r = zones_[z];
   if (r.cond == c) return;
   if (ZoneList* from = list_for(r.cond)) from->Remove(z);
   if (ZoneList* to = list_for(c)) to->PushBack(z);
+  if (std::set<uint32_t>* from = set_for(r.cond)) from->erase(z);
+  if (std::set<uint32_t>* to = set_for(c)) to->insert(z);
   if (c == ZoneCondition::kEmpty) non_empty_.erase(z);
   else if (r.cond == ZoneCondition::kEmpty) non_empty_.insert(z);
   r.cond = c;
+}
+
+uint32_t ZoneTable::NextInCondition(ZoneCondition c, uint32_t z) const {
+  const uint32_t n = size();
+  if (z >= n) return n;
+  switch (c) {
+    case ZoneCondition::kNotWp:
+      for (; z < first_sequential_; ++z)
+        if (zones_[z].cond == ZoneCondition::kNotWp) return z;
+      return n;
+    case ZoneCondition::kEmpty:
+      for (z = std::max(z, first_sequential_); z < n; ++z)
+        if (zones_[z].cond == ZoneCondition::kEmpty) return z;
+      return n;
+    case ZoneCondition::kImplicitOpen:
+    case ZoneCondition::kExplicitOpen:
+    case ZoneCondition::kClosed: {
+      const ZoneList& l = c == ZoneCondition::kImplicitOpen   ? implicit_open_
+                          : c == ZoneCondition::kExplicitOpen ? explicit_open_
+                                                              : closed_;
+      const uint32_t next = l.first_at_or_after(z);
+      return next == ZoneList::kNone ? n : next;
+    }
+    case ZoneCondition::kFull:
+    case ZoneCondition::kReadOnly:
+    case ZoneCondition::kOffline: {
+      const std::set<uint32_t>& s = c == ZoneCondition::kFull       ? full_
+                                    : c == ZoneCondition::kReadOnly ? read_only_
+                                                                    : offline_;
+      auto it = s.lower_bound(z);
+      return it == s.end() ? n : *it;
+    }
+  }
+  return n;
 }
 
 ZoneCounts ZoneTable::counts() const {

@@ -35,10 +35,13 @@ struct ZoneRecord {
 
 class ZoneTable {
  public:
-  // Every sequential zone EMPTY at its start, conventional zones NOT_WP; lists
-  // empty, round-robin cursor at the first sequential zone, sequence at 0.
-  // Fails (nothing allocated) when the records would not fit in memory.
-  Status Init(const DeviceConfig& config);
+  // Every sequential zone EMPTY, conventional zones NOT_WP; lists empty,
+  // round-robin cursor at the first sequential zone, sequence at 0. Each
+  // zone's write pointer (in memory and persisted) is its start, or
+  // write_pointers[z] when given (recovery sets the conditions after: this
+  // class knows no zone rules). Fails (nothing allocated) when the records
+  // would not fit in memory.
+  Status Init(const DeviceConfig& config, const uint64_t* write_pointers = nullptr);
 
   // Bytes an open image needs per zone: the record, plus the write-pointer
   // entry read while recovering (issue 12: checked before allocating).
@@ -61,6 +64,10 @@ class ZoneTable {
   // The sequential zones that are not EMPTY, ascending: what Select All and a
   // power cycle can change, without a scan of every zone.
   const std::set<uint32_t>& non_empty() const { return non_empty_; }
+  // The lowest zone >= z in condition c, or size() if there is none: a
+  // filtered report visits only the zones it returns (EMPTY: skips the
+  // non-EMPTY zones one by one; NOT_WP: the conventional zones).
+  uint32_t NextInCondition(ZoneCondition c, uint32_t z) const;
 
   // Records a successful write/append to z (for least_recently_written).
   void NoteWrite(uint32_t z) { zones_[z].last_write = ++write_seq_; }
@@ -80,6 +87,8 @@ class ZoneTable {
 
  private:
   ZoneList* list_for(ZoneCondition c);
+  // FULL, READ ONLY and OFFLINE zones (the open and closed ones are in the lists).
+  std::set<uint32_t>* set_for(ZoneCondition c);
 
   std::vector<ZoneRecord> zones_;
   ZoneList implicit_open_;
@@ -87,6 +96,7 @@ class ZoneTable {
   ZoneList closed_;
   ZoneList dirty_;
   std::set<uint32_t> non_empty_;
+  std::set<uint32_t> full_, read_only_, offline_;
   uint32_t first_sequential_ = 0;
   uint32_t cursor_ = 0;
   uint64_t write_seq_ = 0;

@@ -89,16 +89,19 @@ Status ZonedImage::OpenImpl(Env* env, const std::string& path, const ZoneParams&
 // Open-to-closed recovery (qcow2-zoned.md "The write-pointer entries"; ZNS 1.1
 // 2.1.1.3: after a shutdown open zones come back CLOSED, or EMPTY at their start).
 Status ZonedImage::Recover() {
-  Status s = table_.Init(config_);
-  if (!s.ok()) return Status::IoError(path_ + ": " + s.message());
   std::vector<uint64_t> entries;
-  s = image_->ReadWritePointers(&entries);
+  Status s = image_->ReadWritePointers(&entries);
   if (!s.ok()) return s;
   const uint32_t n = config_.nr_zones();
   if (entries.size() != n)
     return Status::Corruption(path_ + ": write-pointer table has " +
                               std::to_string(entries.size()) + " entries for " +
                               std::to_string(n) + " zones");
+  // Conventional entries hold their zone start (validated at open) plus the
+  // conventional flag: the records keep the start.
+  for (uint32_t z = 0; z < config_.conventional_zones; ++z) entries[z] = config_.zone_start(z);
+  s = table_.Init(config_, entries.data());
+  if (!s.ok()) return Status::IoError(path_ + ": " + s.message());
   for (uint32_t z = config_.conventional_zones; z < n; ++z) {
     const uint64_t start = config_.zone_start(z);
     const uint64_t wp = entries[z];
@@ -109,10 +112,8 @@ Status ZonedImage::Recover() {
                                 " lies outside the zone [" + std::to_string(start) + ", " +
                                 std::to_string(start + config_.zone_length(z)) + "]");
     }
-    ZoneRecord& r = table_.at(z);
-    r.wp = r.persisted_wp = wp;
-    if (wp == start) table_.SetCondition(z, ZoneCondition::kEmpty);
-    else if (wp < start + config_.zone_capacity_of(z)) table_.SetCondition(z, ZoneCondition::kClosed);
+    if (wp == start) continue;  // EMPTY, as Init left it
+    if (wp < start + config_.zone_capacity_of(z)) table_.SetCondition(z, ZoneCondition::kClosed);
     else table_.SetCondition(z, ZoneCondition::kFull);
   }
   const uint32_t closed = table_.counts().closed;
@@ -755,13 +756,17 @@ ZoneStatus ZonedImage::Report(uint64_t offset, uint32_t max_zones, ReportFilter 
   const uint32_t n = config_.nr_zones();  // a division: not once per zone
   const uint32_t first = config_.zone_index(offset);
   if (filter == ReportFilter::kAll) out->reserve(max_zones != 0 ? std::min(max_zones, n - first) : n - first);
-  for (uint32_t z = first; z < n; ++z) {
-    if (!condition_matches(table_[z].cond, filter)) continue;
+  // Every zone, or the zones of the one condition the filter selects, taken
+  // from the table's per-condition sets: a filtered report costs what it
+  // returns, not a scan of every zone (issue 14).
+  const ZoneCondition want = filter_condition(filter);
+  auto next = [&](uint32_t z) { return filter == ReportFilter::kAll ? z : table_.NextInCondition(want, z); };
+  for (uint32_t z = next(first); z < n; z = next(z + 1)) {
     if (max_zones != 0 && out->size() == max_zones) {
       if (partial != nullptr) *partial = true;
       break;
     }
-    ZoneReportEntry e;
+    ZoneReportEntry& e = out->emplace_back();  // filled in place: no 40-byte copy per zone
     e.start = config_.zone_start(z);
     e.length = config_.zone_length(z);
     const bool conv = config_.is_conventional(z);
@@ -769,7 +774,6 @@ ZoneStatus ZonedImage::Report(uint64_t offset, uint32_t max_zones, ReportFilter 
     e.type = conv ? ZoneType::kConventional : ZoneType::kSequentialWriteRequired;
     e.cond = table_[z].cond;
     e.wp = reported_wp(z);
-    out->push_back(e);
 #ifdef ZONESIM_MUTANT_REPORT_PARTIAL
     // Deliberately broken (qcow2/CMakeLists.txt): a filtered report that fills
     // the host's buffer stops there and calls itself partial without looking
