@@ -340,15 +340,7 @@ void CheckZonedTable(CheckContext& c) {
     return true;
   };
   const WritePointerShortcut shortcut(z, vs);
-  auto breaks = [&](uint64_t zone, uint64_t entry) {
-    if (shortcut.clean(zone, entry)) return false;
-    bool bad = false;
-    WritePointerRules(z, vs, zone, entry, [&](RuleViolation v) {
-      bad = bad || !v.warning;
-      return !bad;
-    });
-    return bad;
-  };
+  auto breaks = [&](uint64_t zone, uint64_t entry) { return shortcut.broken(zone, entry); };
   if (!for_each_entry([&](uint64_t zone, const uint8_t* p) {
         ++judged;
         const bool bh = breaks(zone, DecodeEntry(p, z.layout)), bo = breaks(zone, DecodeOtherOrder(p, z.layout));

@@ -82,10 +82,10 @@ void ZonedExtensionRules(const ZonedExtension& z, const std::vector<uint8_t>& ra
 // Write-pointer entries [first, first + n) of the table.
 Status ValidateWritePointers(const ZonedExtension& z, uint64_t virtual_size, uint32_t first, const uint64_t* entries,
                              uint32_t n);
-// Says whether WritePointerRules would report nothing (no error, no warning)
-// for an entry, in a few inline compares: the callers that judge every entry
-// of a large table (every open) call the rules only for the entries that need
-// a message.
+// What WritePointerRules would say about an entry (nothing; an error), in a
+// few inline compares without building a message: the callers that judge
+// every entry of a large table (every open, `check`) call the rules only for
+// the entries that need one.
 class WritePointerShortcut {
  public:
   WritePointerShortcut(const ZonedExtension& z, uint64_t virtual_size)
@@ -94,13 +94,19 @@ class WritePointerShortcut {
         flag_(ConventionalFlag(z.layout)),
         stray_(EntryStrayBits(z.layout)),
         conventional_(z.conventional_zones) {}
+  // No error and no warning.
   bool clean(uint64_t zone, uint64_t e) const {
-    if ((e & stray_) != 0) return false;
+    return !broken(zone, e) && (zone >= conventional_ || (e & ~flag_) == zone * zone_size_);
+  }
+  // At least one error (a warning alone is not one).
+  bool broken(uint64_t zone, uint64_t e) const {
+    if ((e & stray_) != 0) return true;
+    if ((zone < conventional_) != ((e & flag_) != 0)) return true;
     const uint64_t start = zone * zone_size_;
     const uint64_t len = start < virtual_size_ ? std::min(zone_size_, virtual_size_ - start) : 0;
     const uint64_t wp = e & ~flag_;
-    if (zone < conventional_) return (e & flag_) != 0 && wp == start;
-    return (e & flag_) == 0 && wp >= start && wp - start <= len && (wp % 512 == 0 || wp == start + len);
+    if (wp < start || wp - start > len) return true;
+    return wp % 512 != 0 && wp != start + len;
   }
 
  private:

@@ -320,9 +320,10 @@ TEST_CASE("write-pointer rules") {
 
 TEST_CASE("the clean-entry shortcut agrees with the write-pointer rules") {
   // Openers and the checker call the rules only for entries the shortcut
-  // does not call clean: it must say clean exactly when the rules say nothing.
+  // does not call clean: it must say clean exactly when the rules say
+  // nothing, and broken exactly when they report an error.
   uint64_t x = 99;
-  auto draw = [&] { return x = x * 6364136223846793005ull + 1442695040888963407ull; };
+  auto draw = [&] { x = x * 6364136223846793005ull + 1442695040888963407ull; return x >> 24; };  // the high bits: an LCG's low bits repeat quickly
   for (ZonedLayout layout : {ZonedLayout::kLatest, ZonedLayout::kV5, ZonedLayout::kV11, ZonedLayout::kV12}) {
     ZonedExtension z;
     z.layout = layout;
@@ -331,7 +332,7 @@ TEST_CASE("the clean-entry shortcut agrees with the write-pointer rules") {
     z.conventional_zones = 2;
     const uint64_t vs = 11 * z.zone_size + (z.zone_size >> 1);  // a short last zone
     z.nr_zones = 12;
-    size_t clean = 0, flagged = 0;
+    size_t clean = 0, flagged = 0, warned = 0;
     for (int i = 0; i < 20000; ++i) {
       const uint64_t zone = draw() % 13;  // one past the last zone too
       const uint64_t start = zone * z.zone_size;
@@ -346,14 +347,23 @@ TEST_CASE("the clean-entry shortcut agrees with the write-pointer rules") {
       }
       const uint64_t bits[] = {0, 0, 1ull << 59, 1ull << 63, 1ull << 61, 1ull << 57};
       e |= bits[draw() % 6];
-      bool said = false;
-      qcow2::WritePointerRules(z, vs, zone, e, [&](qcow2::RuleViolation) { said = true; return true; });
-      CHECK_MESSAGE(qcow2::WritePointerShortcut(z, vs).clean(zone, e) == !said,
+      bool said = false, error = false;
+      qcow2::WritePointerRules(z, vs, zone, e, [&](qcow2::RuleViolation v) {
+        said = true;
+        error |= !v.warning;
+        return true;
+      });
+      const qcow2::WritePointerShortcut shortcut(z, vs);
+      CHECK_MESSAGE(shortcut.clean(zone, e) == !said,
                     "layout " << static_cast<int>(layout) << " zone " << zone << " entry " << e);
+      CHECK_MESSAGE(shortcut.broken(zone, e) == error,
+                    "layout " << static_cast<int>(layout) << " zone " << zone << " entry " << e);
+      warned += said && !error;
       (said ? flagged : clean) += 1;
     }
     CHECK(clean > 2000);  // both sides of the question were asked
     CHECK(flagged > 2000);
+    CHECK(warned > 50);  // conventional entries inside their zone, off its start
   }
 }
 

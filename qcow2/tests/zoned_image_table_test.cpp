@@ -32,6 +32,39 @@ TEST_CASE("zone list: keeps insertion order, removes anywhere, ignores duplicate
   CHECK(l.next(5) == ZoneList::kNone);
 }
 
+TEST_CASE("zone table: NextInCondition finds what a scan of the records finds") {
+  // A filtered report visits only what NextInCondition returns: it must
+  // agree with a scan over several 64-zone bitmap words.
+  DeviceConfig c;
+  c.size = uint64_t{300} << 20;
+  c.zone_size = c.zone_capacity = 1 << 20;
+  c.conventional_zones = 3;
+  ZoneTable t;
+  REQUIRE(t.Init(c).ok());
+  const ZoneCondition conds[] = {ZoneCondition::kEmpty,    ZoneCondition::kImplicitOpen, ZoneCondition::kExplicitOpen,
+                                 ZoneCondition::kClosed,   ZoneCondition::kFull,         ZoneCondition::kReadOnly,
+                                 ZoneCondition::kOffline};
+  uint64_t x = 5;
+  for (int step = 0; step < 4000; ++step) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    t.SetCondition(3 + static_cast<uint32_t>((x >> 33) % 297), conds[(x >> 20) % 7]);
+    if (step % 250 != 0) continue;
+    for (ZoneCondition want : {ZoneCondition::kNotWp, ZoneCondition::kEmpty, ZoneCondition::kImplicitOpen,
+                               ZoneCondition::kExplicitOpen, ZoneCondition::kClosed, ZoneCondition::kFull,
+                               ZoneCondition::kReadOnly, ZoneCondition::kOffline}) {
+      for (uint32_t z = 0; z <= 300; z += 3) {
+        uint32_t expect = 300;
+        for (uint32_t i = z; i < 300; ++i)
+          if (t[i].cond == want) { expect = i; break; }
+        CHECK(t.NextInCondition(want, z) == expect);
+      }
+    }
+    uint32_t non_empty = 0;
+    for (uint32_t i = 3; i < 300; ++i) non_empty += t[i].cond != ZoneCondition::kEmpty;
+    CHECK(t.non_empty().size() == non_empty);
+  }
+}
+
 TEST_CASE("zone table: conditions drive the lists and counters") {
   DeviceConfig c;
   c.size = 16 << 20;

@@ -28,10 +28,7 @@ Status ZoneTable::Init(const DeviceConfig& config, const uint64_t* write_pointer
   explicit_open_.Resize(n);
   closed_.Resize(n);
   dirty_.Resize(n);
-  non_empty_.clear();
-  full_.clear();
-  read_only_.clear();
-  offline_.clear();
+  for (ZoneBitmap* b : {&non_empty_, &full_, &read_only_, &offline_}) b->Resize(n);
   first_sequential_ = config.conventional_zones;
   cursor_ = first_sequential_;
   write_seq_ = 0;
@@ -47,7 +44,7 @@ ZoneList* ZoneTable::list_for(ZoneCondition c) {
   }
 }
 
-std::set<uint32_t>* ZoneTable::set_for(ZoneCondition c) {
+ZoneBitmap* ZoneTable::set_for(ZoneCondition c) {
   switch (c) {
     case ZoneCondition::kFull: return &full_;
     case ZoneCondition::kReadOnly: return &read_only_;
@@ -61,8 +58,8 @@ void ZoneTable::SetCondition(uint32_t z, ZoneCondition c) {
   if (r.cond == c) return;
   if (ZoneList* from = list_for(r.cond)) from->Remove(z);
   if (ZoneList* to = list_for(c)) to->PushBack(z);
-  if (std::set<uint32_t>* from = set_for(r.cond)) from->erase(z);
-  if (std::set<uint32_t>* to = set_for(c)) to->insert(z);
+  if (ZoneBitmap* from = set_for(r.cond)) from->erase(z);
+  if (ZoneBitmap* to = set_for(c)) to->insert(z);
   if (c == ZoneCondition::kEmpty) non_empty_.erase(z);
   else if (r.cond == ZoneCondition::kEmpty) non_empty_.insert(z);
   r.cond = c;
@@ -92,11 +89,10 @@ uint32_t ZoneTable::NextInCondition(ZoneCondition c, uint32_t z) const {
     case ZoneCondition::kFull:
     case ZoneCondition::kReadOnly:
     case ZoneCondition::kOffline: {
-      const std::set<uint32_t>& s = c == ZoneCondition::kFull       ? full_
-                                    : c == ZoneCondition::kReadOnly ? read_only_
-                                                                    : offline_;
-      auto it = s.lower_bound(z);
-      return it == s.end() ? n : *it;
+      const ZoneBitmap& s = c == ZoneCondition::kFull       ? full_
+                            : c == ZoneCondition::kReadOnly ? read_only_
+                                                            : offline_;
+      return s.next(z);
     }
   }
   return n;

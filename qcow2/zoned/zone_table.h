@@ -13,19 +13,19 @@
 
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <vector>
 
 #include "common/status.h"
 #include "zoned/device_config.h"
 #include "zoned/zone_report.h"
 #include "zoned/zone_types.h"
+#include "qcow2/zoned/zone_bitmap.h"
 #include "qcow2/zoned/zone_list.h"
 
 namespace zonesim {
 
-// 32 bytes: with the lists kept per member, this is the whole per-zone cost
-// of an open image (issue 14).
+// 32 bytes: with the lists kept per member and a bit per zone in each
+// condition bitmap, this is the whole per-zone cost of an open image (issue 14).
 struct ZoneRecord {
   ZoneCondition cond = ZoneCondition::kEmpty;
   uint64_t wp = 0;            // the write pointer in memory (the truth while the image is open)
@@ -43,9 +43,10 @@ class ZoneTable {
   // would not fit in memory.
   Status Init(const DeviceConfig& config, const uint64_t* write_pointers = nullptr);
 
-  // Bytes an open image needs per zone: the record, plus the write-pointer
-  // entry read while recovering (issue 12: checked before allocating).
-  static constexpr uint64_t kOpenBytesPerZone = sizeof(ZoneRecord) + sizeof(uint64_t);
+  // Bytes an open image needs per zone: the record, the write-pointer entry
+  // read while recovering, and (rounded up) the four condition bitmaps'
+  // half byte (issue 12: checked before allocating).
+  static constexpr uint64_t kOpenBytesPerZone = sizeof(ZoneRecord) + sizeof(uint64_t) + 1;
 
   uint32_t size() const { return static_cast<uint32_t>(zones_.size()); }
   const ZoneRecord& operator[](uint32_t z) const { return zones_[z]; }
@@ -63,7 +64,7 @@ class ZoneTable {
   const ZoneList& closed() const { return closed_; }
   // The sequential zones that are not EMPTY, ascending: what Select All and a
   // power cycle can change, without a scan of every zone.
-  const std::set<uint32_t>& non_empty() const { return non_empty_; }
+  std::vector<uint32_t> non_empty() const { return non_empty_.members(); }
   // The lowest zone >= z in condition c, or size() if there is none: a
   // filtered report visits only the zones it returns (EMPTY: skips the
   // non-EMPTY zones one by one; NOT_WP: the conventional zones).
@@ -88,15 +89,15 @@ class ZoneTable {
  private:
   ZoneList* list_for(ZoneCondition c);
   // FULL, READ ONLY and OFFLINE zones (the open and closed ones are in the lists).
-  std::set<uint32_t>* set_for(ZoneCondition c);
+  ZoneBitmap* set_for(ZoneCondition c);
 
   std::vector<ZoneRecord> zones_;
   ZoneList implicit_open_;
   ZoneList explicit_open_;
   ZoneList closed_;
   ZoneList dirty_;
-  std::set<uint32_t> non_empty_;
-  std::set<uint32_t> full_, read_only_, offline_;
+  ZoneBitmap non_empty_;
+  ZoneBitmap full_, read_only_, offline_;
   uint32_t first_sequential_ = 0;
   uint32_t cursor_ = 0;
   uint64_t write_seq_ = 0;
