@@ -66,6 +66,7 @@ ZoneHistory& ZoneModel::Touch(uint32_t z) {
     HistorySegment seg;
     seg.from = {s.wp, s.cond};
     seg.conds = condition_bit(s.cond);
+    h.segments.reserve(2);  // a reset or finish adds the second: one allocation, not two
     h.segments.push_back(std::move(seg));
   }
   return h;
