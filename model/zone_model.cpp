@@ -183,6 +183,14 @@ const ZoneData& ZoneModel::zone_data(uint32_t index) const {
 
 std::optional<uint32_t> ZoneModel::last_implicit_close() const { return last_implicit_close_; }
 
+void ZoneModel::ZonesNotInitial(std::vector<uint32_t>* out) const {
+  out->clear();
+  for (uint32_t z = 0; z < first_seq_; ++z)
+    if (zones_[z].cond != ZoneCondition::kNotWp) out->push_back(z);
+  const std::vector<uint32_t> seq = index_.non_empty();
+  out->insert(out->end(), seq.begin(), seq.end());
+}
+
 const EdgeCoverage& ZoneModel::coverage() const { return coverage_; }
 
 }  // namespace zonesim

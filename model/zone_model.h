@@ -147,6 +147,12 @@ class ZoneModel {
   // Whether the last operation performed an implicit close, and of which zone.
   std::optional<uint32_t> last_implicit_close() const;
 
+  // The zones not in their initial state (a sequential zone EMPTY, which in
+  // the model always means at its start; a conventional zone NOT_WP),
+  // ascending: the conventional zones with a fault, then the index's
+  // non-EMPTY sequential zones. O(conventional zones + zones / 64 + result).
+  void ZonesNotInitial(std::vector<uint32_t>* out) const;
+
   const EdgeCoverage& coverage() const;
   // The sequential zones by condition (EMPTY by complement), kept by
   // Transition: lets callers find zones in a condition without a scan.
@@ -157,13 +163,17 @@ class ZoneModel {
   // the semantics contract).
   enum class ResourceUse : uint8_t { kWrite, kExplicitOpen, kFinish };
 
-  // 32 bytes: the per-zone budget for devices with millions of zones.
+  // 24 bytes: the per-zone budget for devices with millions of zones (issue
+  // 14: at most 32 bytes per unwritten zone, the condition index included).
+  // The stamp shares a word with the condition: 56 bits of operations outlast
+  // any run (2^56 at a billion operations a second is two years).
   struct ZoneState {
-    uint64_t wp = 0;     // internal write pointer (absolute byte offset)
-    uint64_t stamp = 0;  // victim order key for the oldest / least_recently_written policies
-    ZoneData data;       // what was written; empty when unwritten
-    ZoneCondition cond = ZoneCondition::kEmpty;
+    uint64_t wp = 0;        // internal write pointer (absolute byte offset)
+    ZoneData data;          // what was written; empty when unwritten
+    uint64_t stamp : 56 = 0;  // victim order key for the oldest / least_recently_written policies
+    ZoneCondition cond : 8 = ZoneCondition::kEmpty;
   };
+  static_assert(sizeof(ZoneState) <= 24);
 
   // zone_model.cpp: the one place a zone's condition changes.
   void Transition(uint32_t z, ZoneCondition to, Trigger trigger);

@@ -10,6 +10,7 @@
 // 1 MiB pieces so that even a huge (sparse) crafted table costs no memory.
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 #include "common/hex.h"
 #include "qcow2/storage/qcow2_image_impl.h"
@@ -23,7 +24,9 @@ using namespace qcow2;
 namespace {
 
 std::string N(uint64_t v) { return std::to_string(v); }
-constexpr uint64_t kWritePointerChunk = 1ull << 20;  // bytes of zonedmeta read at a time
+// Bytes of zonedmeta read at a time: small enough that the buffers come from
+// the heap's free lists, not fresh zero-filled pages at every open.
+constexpr uint64_t kWritePointerChunk = 64ull << 10;
 
 }  // namespace
 
@@ -117,6 +120,10 @@ Status Qcow2Image::Impl::CheckZonedmetaOwnership() {
     if (l2 < ze && zb < l2 + cluster_size) {
       return Status::Corruption(where + " overlaps the L2 table of L1 entry " + N(i) + " at offset " + N(l2));
     }
+    // A read-write open checks every use of every cluster next
+    // (CheckRefcountsForWriting), which also finds a data cluster inside
+    // zonedmeta: the L2 tables are scanned once per open, not twice.
+    if (!read_only) continue;
     std::vector<uint64_t>* t = nullptr;
     Status s = GetL2(l2, &t);
     if (!s.ok()) return s;
@@ -166,9 +173,21 @@ Status Qcow2Image::Impl::LoadZoned(const HeaderExtension& ext) {
     if (!s.ok()) return s;
     entries.resize(n / 8);
     LoadWritePointerEntries(raw.data(), n / 8, z.layout, entries.data());
-    s = ValidateWritePointers(z, header.size, static_cast<uint32_t>(done / 8), entries.data(),
-                              static_cast<uint32_t>(n / 8));
+    const uint32_t first = static_cast<uint32_t>(done / 8);
+    s = ValidateWritePointers(z, header.size, first, entries.data(), static_cast<uint32_t>(n / 8));
     if (!s.ok()) return s;
+    for (uint32_t i = 0; i < n / 8; ++i) {
+      const uint32_t zone = first + i;
+      if (zone < z.conventional_zones || entries[i] == uint64_t{zone} * z.zone_size) continue;
+      try {
+        write_pointers_at_open.push_back(WritePointerAtOpen{zone, entries[i]});
+      } catch (const std::bad_alloc&) {
+        const uint64_t kept = write_pointers_at_open.size();
+        write_pointers_at_open = {};
+        return Status::IoError(path + ": out of memory keeping the write pointers of " + N(kept) +
+                               " written zones (at zone " + N(zone) + ")");
+      }
+    }
     done += n;
   }
   alloc->Reserve(z.zonedmeta_offset >> cluster_bits, (z.zonedmeta_size + cluster_size - 1) >> cluster_bits);
@@ -371,6 +390,10 @@ Status Qcow2Image::ReadWritePointers(std::vector<uint64_t>* entries) {
     done += n;
   }
   return Status::Ok();
+}
+
+std::vector<WritePointerAtOpen> Qcow2Image::TakeWritePointersAtOpen() {
+  return std::move(impl_->write_pointers_at_open);
 }
 
 Status Qcow2Image::WriteWritePointer(uint32_t zone, uint64_t entry) { return WriteWritePointers(zone, {entry}); }

@@ -43,6 +43,9 @@ struct Qcow2Image::Impl {
   std::unordered_map<uint64_t, std::vector<uint64_t>> l2_cache;  // by host offset
 
   std::optional<ZonedExtension> zoned;
+  // The sequential zones whose write-pointer entry did not hold the zone
+  // start when the table was validated at open (Qcow2Image::TakeWritePointersAtOpen).
+  std::vector<WritePointerAtOpen> write_pointers_at_open;
   std::vector<std::string> warnings;
 
   uint64_t known_file_size = 0;  // refreshed when a read would pass it

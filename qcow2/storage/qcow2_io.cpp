@@ -58,8 +58,9 @@ Status Qcow2Image::Impl::GetL2(uint64_t host, std::vector<uint64_t>** table) {
   raw.resize(cluster_size);
   Status s = file->Read(host, cluster_size, raw.data());
   if (!s.ok()) return s;
-  std::vector<uint64_t> t(l2_entries);
-  for (uint64_t i = 0; i < l2_entries; ++i) t[i] = LoadBE64(raw.data() + i * 8);
+  std::vector<uint64_t> t;
+  t.reserve(l2_entries);  // not zero-filled first: an open may load hundreds of tables
+  for (uint64_t i = 0; i < l2_entries; ++i) t.push_back(LoadBE64(raw.data() + i * 8));
   *table = &l2_cache.emplace(host, std::move(t)).first->second;
   return Status::Ok();
 }

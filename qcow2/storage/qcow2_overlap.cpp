@@ -107,11 +107,14 @@ Status Qcow2Image::Impl::CheckRefcountsForWriting() {
     const uint64_t l2 = l1[i] & kOffsetMask;
     if (l2 == 0) continue;
     add_range(l2, l2 + cluster_size, K::kL2, i, false);
-    std::vector<uint64_t>* t = nullptr;
-    Status s = GetL2(l2, &t);
+    // Read and scanned in place, not loaded into the L2 cache: an open of a
+    // large image walks hundreds of tables the session may never touch.
+    l2_raw.resize(cluster_size);
+    Status s = file->Read(l2, cluster_size, l2_raw.data());
     if (!s.ok()) return s;
     for (uint64_t j = 0; j < l2_entries; ++j) {
-      const uint64_t e = (*t)[j];
+      const uint64_t e = LoadBE64(l2_raw.data() + j * 8);
+      if (e == 0) continue;
       const uint64_t guest = (i * l2_entries + j) << cluster_bits;
       if (e & kOflagCompressed) {
         const CompressedDescriptor d = DecodeCompressed(e, cluster_bits);

@@ -65,6 +65,42 @@ TEST_CASE("zone table: NextInCondition finds what a scan of the records finds") 
   }
 }
 
+TEST_CASE("zone table: records are stored only for pages where a zone changed") {
+  // Issue 14: an image of millions of zones keeps no record per untouched
+  // zone; the table computes the initial record instead.
+  DeviceConfig c;
+  c.zone_size = c.zone_capacity = 1 << 20;
+  c.size = uint64_t{100000} * c.zone_size;
+  c.conventional_zones = 2;
+  ZoneTable t;
+  REQUIRE(t.Init(c).ok());
+  CHECK(t.pages_allocated() == 0);
+  CHECK(t[0].cond == ZoneCondition::kNotWp);
+  CHECK(t[1].wp == c.zone_start(1));
+  const ZoneRecord r = t[77777];
+  CHECK(r.cond == ZoneCondition::kEmpty);
+  CHECK(r.wp == c.zone_start(77777));
+  CHECK(r.persisted_wp == r.wp);
+  CHECK(r.last_write == 0);
+  t.SetCondition(77777, ZoneCondition::kEmpty);  // no change: no page
+  CHECK(t.pages_allocated() == 0);
+  t.at(77777).wp += 4096;
+  t.SetCondition(77777, ZoneCondition::kImplicitOpen);
+  t.SetCondition(99999, ZoneCondition::kFull);
+  CHECK(t.pages_allocated() == 2);
+  CHECK(t[77777].wp == c.zone_start(77777) + 4096);
+  CHECK(t[77777].cond == ZoneCondition::kImplicitOpen);
+  // The other zones of the allocated page start in their initial state.
+  CHECK(t[77776].cond == ZoneCondition::kEmpty);
+  CHECK(t[77776].wp == c.zone_start(77776));
+  CHECK(t[77778].persisted_wp == c.zone_start(77778));
+  CHECK(t[99999].cond == ZoneCondition::kFull);
+  CHECK(t.NextInCondition(ZoneCondition::kEmpty, 77777) == 77778);
+  CHECK(t.NextInCondition(ZoneCondition::kEmpty, 99999) == 100000);
+  CHECK(t.NextInCondition(ZoneCondition::kNotWp, 0) == 0);
+  CHECK(t.NextInCondition(ZoneCondition::kEmpty, 0) == 2);
+}
+
 TEST_CASE("zone table: conditions drive the lists and counters") {
   DeviceConfig c;
   c.size = 16 << 20;

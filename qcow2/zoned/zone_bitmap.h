@@ -43,6 +43,18 @@ class ZoneBitmap {
     }
     return static_cast<uint32_t>(w * 64 + std::countr_zero(bits));
   }
+  // The lowest zone >= z that is not a member, or n when there is none.
+  uint32_t next_absent(uint32_t z) const {
+    if (z >= n_) return n_;
+    std::size_t w = z / 64;
+    uint64_t bits = ~words_[w] & (~uint64_t{0} << (z % 64));
+    while (bits == 0) {
+      if (++w == words_.size()) return n_;
+      bits = ~words_[w];
+    }
+    const uint64_t found = w * 64 + std::countr_zero(bits);
+    return found < n_ ? static_cast<uint32_t>(found) : n_;
+  }
   // Every member, ascending.
   std::vector<uint32_t> members() const {
     std::vector<uint32_t> out;

@@ -8,31 +8,55 @@ namespace zonesim {
 
 static_assert(sizeof(ZoneRecord) <= 32, "the per-zone budget of an open image");
 
-Status ZoneTable::Init(const DeviceConfig& config, const uint64_t* write_pointers) {
-  uint32_t n = config.nr_zones();
+Status ZoneTable::Init(const DeviceConfig& config) {
+  const uint32_t n = config.nr_zones();
+  pages_.clear();
+  pages_allocated_ = 0;
   try {
-    zones_.clear();
-    zones_.reserve(n);
+    pages_.resize((uint64_t{n} + kPageZones - 1) / kPageZones);
+    for (ZoneBitmap* b : {&non_empty_, &full_, &read_only_, &offline_}) b->Resize(n);
   } catch (const std::bad_alloc&) {
     // The open path checks the size first; this is for a check that was too
     // optimistic (memory taken by another process in between).
-    zones_.clear();
-    zones_.shrink_to_fit();
+    pages_.clear();
+    pages_.shrink_to_fit();
     return Status::IoError("out of memory allocating the zone table of " + std::to_string(n) + " zones");
   }
-  for (uint32_t z = 0; z < n; ++z) {  // each record written once: a million at every reopen
-    const uint64_t wp = write_pointers ? write_pointers[z] : config.zone_start(z);
-    zones_.push_back(ZoneRecord{config.is_conventional(z) ? ZoneCondition::kNotWp : ZoneCondition::kEmpty, wp, wp, 0});
-  }
+  n_ = n;
+  zone_size_ = config.zone_size;
+  first_sequential_ = config.conventional_zones;
   implicit_open_.Resize(n);
   explicit_open_.Resize(n);
   closed_.Resize(n);
   dirty_.Resize(n);
-  for (ZoneBitmap* b : {&non_empty_, &full_, &read_only_, &offline_}) b->Resize(n);
-  first_sequential_ = config.conventional_zones;
   cursor_ = first_sequential_;
   write_seq_ = 0;
   return Status::Ok();
+}
+
+std::unique_ptr<ZoneRecord[]> ZoneTable::NewPage(uint32_t page) {
+  std::unique_ptr<ZoneRecord[]> records(new ZoneRecord[kPageZones]);
+  const uint32_t first = page * kPageZones;
+  for (uint32_t i = 0; i < kPageZones; ++i)
+    records[i] = first + i < n_ ? Initial(first + i) : ZoneRecord{};
+  ++pages_allocated_;
+  return records;
+}
+
+void ZoneTable::ZonesNotInitial(std::vector<uint32_t>* out) const {
+  out->clear();
+  for (uint32_t p = 0; p < pages_.size(); ++p) {
+    const ZoneRecord* page = pages_[p].get();
+    if (page == nullptr) continue;
+    for (uint32_t i = 0; i < kPageZones && p * kPageZones + i < n_; ++i) {
+      const uint32_t z = p * kPageZones + i;
+      const ZoneRecord init = Initial(z);
+      const ZoneRecord& r = page[i];
+      if (r.cond != init.cond || r.wp != init.wp || r.persisted_wp != init.persisted_wp ||
+          r.last_write != init.last_write)
+        out->push_back(z);
+    }
+  }
 }
 
 ZoneList* ZoneTable::list_for(ZoneCondition c) {
@@ -54,8 +78,8 @@ ZoneBitmap* ZoneTable::set_for(ZoneCondition c) {
 }
 
 void ZoneTable::SetCondition(uint32_t z, ZoneCondition c) {
-  ZoneRecord& r = zones_[z];
-  if (r.cond == c) return;
+  if ((*this)[z].cond == c) return;  // no page for a zone that does not change
+  ZoneRecord& r = at(z);
   if (ZoneList* from = list_for(r.cond)) from->Remove(z);
   if (ZoneList* to = list_for(c)) to->PushBack(z);
   if (ZoneBitmap* from = set_for(r.cond)) from->erase(z);
@@ -71,12 +95,10 @@ uint32_t ZoneTable::NextInCondition(ZoneCondition c, uint32_t z) const {
   switch (c) {
     case ZoneCondition::kNotWp:
       for (; z < first_sequential_; ++z)
-        if (zones_[z].cond == ZoneCondition::kNotWp) return z;
+        if ((*this)[z].cond == ZoneCondition::kNotWp) return z;
       return n;
     case ZoneCondition::kEmpty:
-      for (z = std::max(z, first_sequential_); z < n; ++z)
-        if (zones_[z].cond == ZoneCondition::kEmpty) return z;
-      return n;
+      return non_empty_.next_absent(std::max(z, first_sequential_));
     case ZoneCondition::kImplicitOpen:
     case ZoneCondition::kExplicitOpen:
     case ZoneCondition::kClosed: {
@@ -142,8 +164,8 @@ std::optional<uint32_t> ZoneTable::PickVictim(ImplicitClosePolicy policy) const 
       // lowest index so the choice is deterministic.
       uint32_t best = none;
       for (uint32_t z = implicit_open_.front(); z != none; z = implicit_open_.next(z)) {
-        if (best == none || zones_[z].last_write < zones_[best].last_write ||
-            (zones_[z].last_write == zones_[best].last_write && z < best))
+        const uint64_t lw = (*this)[z].last_write;
+        if (best == none || lw < (*this)[best].last_write || (lw == (*this)[best].last_write && z < best))
           best = z;
       }
       return best;

@@ -9,9 +9,17 @@
 //
 // It also picks implicit-close victims for each ImplicitClosePolicy. It knows
 // nothing about the image file or the zone rules; qcow2/zoned/zoned_image.cpp does.
+//
+// Records are kept in pages of kPageZones zones, allocated when a zone of the
+// page first changes: a zone of a page never allocated is in its initial
+// state (EMPTY, or NOT_WP when conventional, at its start, never written),
+// which the table computes instead of storing. An image of millions of zones
+// of which a few thousand were ever written therefore opens and recovers
+// without writing a record per zone (issue 14).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -24,8 +32,9 @@
 
 namespace zonesim {
 
-// 32 bytes: with the lists kept per member and a bit per zone in each
-// condition bitmap, this is the whole per-zone cost of an open image (issue 14).
+// 32 bytes, paid only by the zones of a page some zone of which changed; the
+// rest cost the page directory's quarter byte and the condition bitmaps'
+// half byte (issue 14).
 struct ZoneRecord {
   ZoneCondition cond = ZoneCondition::kEmpty;
   uint64_t wp = 0;            // the write pointer in memory (the truth while the image is open)
@@ -35,22 +44,38 @@ struct ZoneRecord {
 
 class ZoneTable {
  public:
-  // Every sequential zone EMPTY, conventional zones NOT_WP; lists empty,
-  // round-robin cursor at the first sequential zone, sequence at 0. Each
-  // zone's write pointer (in memory and persisted) is its start, or
-  // write_pointers[z] when given (recovery sets the conditions after: this
-  // class knows no zone rules). Fails (nothing allocated) when the records
-  // would not fit in memory.
-  Status Init(const DeviceConfig& config, const uint64_t* write_pointers = nullptr);
+  // Every sequential zone EMPTY, conventional zones NOT_WP, each at its
+  // start with its entry holding the start (a fresh image; recovery then
+  // sets the zones whose entry says otherwise); lists empty, round-robin
+  // cursor at the first sequential zone, sequence at 0. Fails (nothing
+  // allocated) when the directory and bitmaps would not fit in memory.
+  Status Init(const DeviceConfig& config);
 
-  // Bytes an open image needs per zone: the record, the write-pointer entry
-  // read while recovering, and (rounded up) the four condition bitmaps'
-  // half byte (issue 12: checked before allocating).
-  static constexpr uint64_t kOpenBytesPerZone = sizeof(ZoneRecord) + sizeof(uint64_t) + 1;
+  // Bytes an open image may need per zone: the record (once its page is
+  // allocated: every zone, at worst) and (rounded up) the four condition
+  // bitmaps' half byte with the page directory's quarter byte. Checked
+  // before the table is made (issue 12), so a session that goes on to write
+  // every zone does not run out of memory half way.
+  static constexpr uint64_t kOpenBytesPerZone = sizeof(ZoneRecord) + 1;
+  static constexpr uint32_t kPageZones = 32;
 
-  uint32_t size() const { return static_cast<uint32_t>(zones_.size()); }
-  const ZoneRecord& operator[](uint32_t z) const { return zones_[z]; }
-  ZoneRecord& at(uint32_t z) { return zones_[z]; }
+  uint32_t size() const { return n_; }
+  // The record of zone z (computed when its page was never allocated).
+  ZoneRecord operator[](uint32_t z) const {
+    const ZoneRecord* page = pages_[z / kPageZones].get();
+    return page != nullptr ? page[z % kPageZones] : Initial(z);
+  }
+  // The record of zone z, to change: allocates its page on first use.
+  ZoneRecord& at(uint32_t z) {
+    std::unique_ptr<ZoneRecord[]>& page = pages_[z / kPageZones];
+    if (page == nullptr) page = NewPage(z / kPageZones);
+    return page[z % kPageZones];
+  }
+  // The zones whose record differs from the initial one, ascending: a scan
+  // of the allocated pages only (the lockstep checker's complete comparison).
+  void ZonesNotInitial(std::vector<uint32_t>* out) const;
+  // How many pages of records are allocated (tests and memory figures).
+  uint32_t pages_allocated() const { return pages_allocated_; }
 
   // Moves zone z to condition c, keeping the lists (and so the counters)
   // consistent: entering IMPLICIT OPEN appends to the FIFO; leaving any
@@ -71,7 +96,7 @@ class ZoneTable {
   uint32_t NextInCondition(ZoneCondition c, uint32_t z) const;
 
   // Records a successful write/append to z (for least_recently_written).
-  void NoteWrite(uint32_t z) { zones_[z].last_write = ++write_seq_; }
+  void NoteWrite(uint32_t z) { at(z).last_write = ++write_seq_; }
 
   // The implicitly open zone the policy would close, or nullopt when there is
   // none (or the policy is kFail). Does not change anything.
@@ -87,11 +112,19 @@ class ZoneTable {
   std::vector<uint32_t> TakeDirty();
 
  private:
+  ZoneRecord Initial(uint32_t z) const {
+    const uint64_t start = uint64_t{z} * zone_size_;
+    return ZoneRecord{z < first_sequential_ ? ZoneCondition::kNotWp : ZoneCondition::kEmpty, start, start, 0};
+  }
+  std::unique_ptr<ZoneRecord[]> NewPage(uint32_t page);
   ZoneList* list_for(ZoneCondition c);
   // FULL, READ ONLY and OFFLINE zones (the open and closed ones are in the lists).
   ZoneBitmap* set_for(ZoneCondition c);
 
-  std::vector<ZoneRecord> zones_;
+  uint32_t n_ = 0;
+  uint64_t zone_size_ = 0;
+  std::vector<std::unique_ptr<ZoneRecord[]>> pages_;  // null: every zone of the page is Initial
+  uint32_t pages_allocated_ = 0;
   ZoneList implicit_open_;
   ZoneList explicit_open_;
   ZoneList closed_;

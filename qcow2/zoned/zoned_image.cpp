@@ -89,30 +89,28 @@ Status ZonedImage::OpenImpl(Env* env, const std::string& path, const ZoneParams&
 // Open-to-closed recovery (qcow2-zoned.md "The write-pointer entries"; ZNS 1.1
 // 2.1.1.3: after a shutdown open zones come back CLOSED, or EMPTY at their start).
 Status ZonedImage::Recover() {
-  std::vector<uint64_t> entries;
-  Status s = image_->ReadWritePointers(&entries);
-  if (!s.ok()) return s;
-  const uint32_t n = config_.nr_zones();
-  if (entries.size() != n)
-    return Status::Corruption(path_ + ": write-pointer table has " +
-                              std::to_string(entries.size()) + " entries for " +
-                              std::to_string(n) + " zones");
   // Conventional entries hold their zone start (validated at open) plus the
-  // conventional flag: the records keep the start.
-  for (uint32_t z = 0; z < config_.conventional_zones; ++z) entries[z] = config_.zone_start(z);
-  s = table_.Init(config_, entries.data());
+  // conventional flag: their records keep the start, as Init leaves them.
+  // So do the sequential zones whose entry holds their start: EMPTY. Only the
+  // others get a record, from the entries the open read (issue 14).
+  const std::vector<WritePointerAtOpen> written = image_->TakeWritePointersAtOpen();
+  Status s = table_.Init(config_);
   if (!s.ok()) return Status::IoError(path_ + ": " + s.message());
-  for (uint32_t z = config_.conventional_zones; z < n; ++z) {
+  for (const WritePointerAtOpen& e : written) {
+    const uint32_t z = e.zone;
     const uint64_t start = config_.zone_start(z);
-    const uint64_t wp = entries[z];
-    if (wp < start || wp > start + config_.zone_length(z)) {
+    const uint64_t wp = e.entry;
+    if (z < config_.conventional_zones || z >= config_.nr_zones() || wp < start ||
+        wp > start + config_.zone_length(z)) {
       char hex[32];
       std::snprintf(hex, sizeof hex, "0x%llx", static_cast<unsigned long long>(wp));
       return Status::Corruption(path_ + ": zone " + std::to_string(z) + " write pointer " + hex +
                                 " lies outside the zone [" + std::to_string(start) + ", " +
                                 std::to_string(start + config_.zone_length(z)) + "]");
     }
-    if (wp == start) continue;  // EMPTY, as Init left it
+    if (wp == start) continue;  // EMPTY, as Init left it (no record written)
+    ZoneRecord& r = table_.at(z);
+    r.wp = r.persisted_wp = wp;
     if (wp < start + config_.zone_capacity_of(z)) table_.SetCondition(z, ZoneCondition::kClosed);
     else table_.SetCondition(z, ZoneCondition::kFull);
   }

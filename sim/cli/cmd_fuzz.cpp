@@ -33,10 +33,11 @@ constexpr const char* kUsage =
     "usage: zonesim fuzz [options]\n\n"
     "Runs a deterministic workload from a seed in lockstep on the reference model and\n"
     "a fresh zoned qcow2 image, comparing every status, append LBA, read, the counters\n"
-    "and the zones each operation can change after every operation, and every zone at\n"
-    "every power cycle, every --full-compare-every operations and at the end. Stops at the first divergence and shrinks it\n"
-    "to a minimal reproducer script. Exit 0 conforming, 1 divergence, 2 usage or\n"
-    "input error.\n\n";
+    "and the zones each operation can change after every operation; at every power\n"
+    "cycle and every --full-compare-every operations, every zone either side holds in\n"
+    "other than its initial state and a rotating window of the others; every zone at\n"
+    "the end. Stops at the first divergence and shrinks it to a minimal reproducer\n"
+    "script. Exit 0 conforming, 1 divergence, 2 usage or input error.\n\n";
 
 struct FuzzOptions {
   CampaignOptions campaign;  // without the hooks RunFuzz attaches
@@ -84,8 +85,9 @@ void AddFuzzOptions(CommandLine* cl, FuzzArgs* a, FuzzOptions* o) {
             "run this zonesim io script in lockstep instead of a generated workload");
   cl->AddFlag("no-shrink", &a->no_shrink, "report the divergence without shrinking it");
   cl->Add()("full-compare-every", po::value<uint64_t>(&c.full_compare_every),
-            "compare every zone after every N-th operation (1: after every operation; default: "
-            "one zone in 64 per operation, i.e. every ceil(zones/64) operations)");
+            "the complete comparison after every N-th operation (1: after every operation; default: "
+            "every ceil(zones/64) operations); it compares every zone either side changed and "
+            "4096 others in turn, and every zone at the end");
   cl->AddJson(&o->json);
   cl->Add()("junit", po::value<std::string>(&o->junit), "also write a JUnit XML report to this file");
   AddDutOptions(&cl->options(), &a->dut);

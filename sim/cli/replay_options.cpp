@@ -108,8 +108,9 @@ void AddReplayOptions(CommandLine* cl, ReplayArgs* a, ReplayCommandOptions* o) {
       "probability of a power loss after each I/O event")(
       "seed", po::value<uint64_t>(&r.seed)->default_value(1), "seed of the power losses' draws and crash states")(
       "full-compare-every", po::value<uint64_t>(&r.full_compare_every),
-      "compare every zone of both devices after every N-th operation (1: after every "
-      "operation; default: every ceil(zones/64)); always at power cycles and the end");
+      "the complete comparison after every N-th operation (1: after every operation; "
+      "default: every ceil(zones/64)): every zone either side changed and 4096 others in "
+      "turn; also at power cycles, and of every zone at the end");
   cl->AddFlag("infer-resets", &r.infer_resets,
               "reset a written zone before a write to its start instead of reporting a violation");
   cl->AddFlag("fail-on-violations", &o->fail_on_violations,

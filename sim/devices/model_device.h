@@ -27,6 +27,10 @@ class ModelDevice : public Device {
   ZoneStatus Flush() override;
   ZoneStatus Manage(ZoneAction action, uint64_t zone_start) override;
   ZoneStatus ManageAll(ZoneAction action) override;
+  bool ZonesNotInitial(std::vector<uint32_t>* out) override {
+    model_.ZonesNotInitial(out);
+    return true;
+  }
   ZoneStatus Report(uint64_t offset, uint32_t max_zones, ReportFilter filter,
                     std::vector<ZoneReportEntry>* out, bool* partial) override;
   ZoneCounts Counts() override;

@@ -51,6 +51,11 @@ class Qcow2Device final : public Device {
                     std::vector<ZoneReportEntry>* out, bool* partial) override {
     return image_->Report(offset, max_zones, filter, out, partial);
   }
+  bool ZonesNotInitial(std::vector<uint32_t>* out) override {
+    if (image_ == nullptr) return false;
+    image_->table().ZonesNotInitial(out);
+    return true;
+  }
   ZoneCounts Counts() override { return image_->Counts(); }
   ZoneStatus Inject(ZoneFault fault, uint64_t zone_start) override {
     // A zone that goes READ ONLY or OFFLINE is frozen as it is: the model

@@ -3,11 +3,17 @@
 // LBA, the data of every read, the open/active counts, and after every
 // operation the zones it can have changed (the zones it addressed, the zone an
 // implicit close picked; for Select All every zone that is not EMPTY before or
-// after). A complete comparison of every zone (condition, write pointer,
-// capacity, type) runs at every power cycle, every `full_compare_every`
-// operations and at Finish(), so a device that changes a zone the operation
-// did not address is still found, at the next complete comparison; the cost
-// of one step does not grow with the number of zones (issue 14). Where the model's profile leaves a choice to the device (which
+// after). A complete comparison (condition, write pointer, capacity, type)
+// runs at every power cycle and every `full_compare_every` operations, so a
+// device that changes a zone the operation did not address is still found,
+// at the next complete comparison; the cost of one step does not grow with
+// the number of zones (issue 14). When both devices account for the zones
+// they hold in other than their initial state (Device::ZonesNotInitial),
+// the complete comparison compares those zones of both, plus a rotating
+// window of kCompareWindow others (so a device that reports an untouched
+// zone wrongly is still found); otherwise it compares every zone. Finish()
+// compares every zone, whatever the devices account for: once per run, a
+// bookkeeping bug in either device cannot hide. Where the model's profile leaves a choice to the device (which
 // implicitly open zone to close at the open limit, or failing instead), the
 // checker accepts any legal choice, makes the model adopt the device's, and
 // records that it did.
@@ -132,7 +138,9 @@ class LockstepChecker {
   std::vector<uint32_t> ZonesToCompare(const Operation& op, bool* all) const;
   bool Compare(const Operation& op, const OpOutcome& m, const OpOutcome& d,
                std::vector<uint32_t> zones, bool full);
-  bool FullCompare(const Operation& op, const OpOutcome& m, const OpOutcome& d);
+  // every_zone: compare every zone even when both devices account for the
+  // zones they changed (Finish).
+  bool FullCompare(const Operation& op, const OpOutcome& m, const OpOutcome& d, bool every_zone = false);
   // After a power loss: every zone changed since the last flush must be in a
   // state the model allows; the model adopts it (sim/lockstep/power_loss_check.cpp).
   bool CheckPowerLoss(const Operation& op, const OpOutcome& m, const OpOutcome& d);
@@ -163,6 +171,7 @@ class LockstepChecker {
   uint64_t full_compare_every_ = 1;
   uint64_t full_compares_ = 0;
   uint64_t last_full_at_ = 0;  // steps_ at the last complete comparison
+  uint32_t window_ = 0;        // first zone of the next complete comparison's rotating window
   // The last step, for a divergence found by Finish() (outcomes without data).
   Operation last_op_;
   OpOutcome last_model_, last_device_;
@@ -175,6 +184,12 @@ std::string DescribeOutcomeDifference(const Operation& op, const OpOutcome& mode
 // What differs between two devices' full zone reports and counters ("" when
 // they agree). Compares in bounded chunks: no full report is materialised.
 std::string DescribeStateDifference(Device& model, Device& device);
+// What a complete comparison finds when both devices account for their
+// changed zones (Device::ZonesNotInitial): the zones either names and the
+// window [window, window + kCompareWindow) of the others (wrapping), then
+// the counters. nullopt when a device keeps no such account.
+constexpr uint32_t kCompareWindow = 4096;
+std::optional<std::string> DescribeAccountedDifference(Device& model, Device& device, uint32_t window);
 // The same for the given zones only (ascending, no duplicates), then the counters.
 std::string DescribeZonesDifference(Device& model, Device& device,
                                    const std::vector<uint32_t>& zones);

@@ -65,7 +65,7 @@ TEST_CASE("cli: an image too large for the memory limit is a one-line error, not
     const std::string text = Slurp(err);
     CAPTURE(text);
     CHECK(code == (cmd == "io" ? 2 : 1));  // io: an image it cannot open is an input error
-    CHECK(text.find("opening 1000000 zones (41 bytes each) needs 39.1 MiB of memory") != std::string::npos);
+    CHECK(text.find("opening 1000000 zones (33 bytes each) needs 31.5 MiB of memory") != std::string::npos);
     CHECK(text.find("ulimit -d") != std::string::npos);
     CHECK(std::count(text.begin(), text.end(), '\n') == 1);
   }

@@ -18,9 +18,12 @@ namespace {
 
 // The model with the bug of the finish_neighbour mutant (qcow2/zoned/
 // zoned_image.cpp): finishing a zone also fills the EMPTY zone after it.
+// accounts: whether it answers ZonesNotInitial (from the model it wraps, so
+// the zone it fills wrongly is named) or keeps no account (every zone compared).
 class FinishNeighbourDevice final : public Device {
  public:
-  explicit FinishNeighbourDevice(const DeviceConfig& c) : inner_(c) {}
+  explicit FinishNeighbourDevice(const DeviceConfig& c, bool accounts = true) : inner_(c), accounts_(accounts) {}
+  bool ZonesNotInitial(std::vector<uint32_t>* out) override { return accounts_ && inner_.ZonesNotInitial(out); }
   const DeviceConfig& config() const override { return inner_.config(); }
   std::string name() const override { return "finish-neighbour"; }
   ZoneStatus Read(uint64_t o, uint64_t l, uint8_t* out) override { return inner_.Read(o, l, out); }
@@ -50,6 +53,42 @@ class FinishNeighbourDevice final : public Device {
 
  private:
   ModelDevice inner_;
+  bool accounts_;
+};
+
+// A correct device (the model) whose report of one zone it calls untouched
+// is wrong: the bookkeeping-based complete comparison must still look at it
+// (the rotating window), or a device's report of untouched zones would never
+// be checked.
+class WrongUntouchedReportDevice final : public Device {
+ public:
+  WrongUntouchedReportDevice(const DeviceConfig& c, uint32_t zone) : inner_(c), zone_(zone) {}
+  const DeviceConfig& config() const override { return inner_.config(); }
+  std::string name() const override { return "wrong-untouched-report"; }
+  ZoneStatus Read(uint64_t o, uint64_t l, uint8_t* out) override { return inner_.Read(o, l, out); }
+  ZoneStatus Write(uint64_t o, uint64_t l, const Payload& d) override { return inner_.Write(o, l, d); }
+  ZoneStatus Append(uint64_t z, uint64_t l, const Payload& d, uint64_t* a) override {
+    return inner_.Append(z, l, d, a);
+  }
+  ZoneStatus Flush() override { return inner_.Flush(); }
+  ZoneStatus Manage(ZoneAction action, uint64_t start) override { return inner_.Manage(action, start); }
+  ZoneStatus ManageAll(ZoneAction a) override { return inner_.ManageAll(a); }
+  bool ZonesNotInitial(std::vector<uint32_t>* out) override { return inner_.ZonesNotInitial(out); }
+  ZoneStatus Report(uint64_t o, uint32_t n, ReportFilter f, std::vector<ZoneReportEntry>* out,
+                    bool* partial) override {
+    ZoneStatus s = inner_.Report(o, n, f, out, partial);
+    for (ZoneReportEntry& e : *out)
+      if (e.start == config().zone_start(zone_)) e.capacity -= 4096;
+    return s;
+  }
+  ZoneCounts Counts() override { return inner_.Counts(); }
+  Status PowerCycle() override { return inner_.PowerCycle(); }
+  ZoneStatus Inject(ZoneFault f, uint64_t z) override { return inner_.Inject(f, z); }
+  Status Close() override { return inner_.Close(); }
+
+ private:
+  ModelDevice inner_;
+  uint32_t zone_;
 };
 
 DeviceConfig Config() {
@@ -97,6 +136,66 @@ TEST_CASE("a change to a zone the operation did not address is found at the next
   REQUIRE(d.zones.size() == 1);
   CHECK(d.zones[0].zone == 2);
   CHECK(checker.full_compares() == 1);
+}
+
+TEST_CASE("a device that keeps no account of its changed zones gets every zone compared") {
+  DeviceConfig c = Config();
+  FinishNeighbourDevice device(c, /*accounts=*/false);
+  LockstepChecker checker(c, &device, 16, 4);
+  std::vector<Operation> ops = Script(kScript);
+  size_t ran = 0;
+  while (ran < ops.size() && checker.Step(ops[ran])) ++ran;
+  REQUIRE(checker.divergence().has_value());
+  CHECK(checker.divergence()->index == 3);
+  CHECK(checker.divergence()->what.find("zone 2:") != std::string::npos);
+}
+
+TEST_CASE("the complete comparison of a large device compares the zones either side changed") {
+  // 100,000 zones: the rotating window (kCompareWindow zones from zone 0)
+  // does not reach zone 50,001, so only the accounts of the two devices can
+  // name it.
+  DeviceConfig c;
+  REQUIRE(ParseDeviceConfig("size=100000M,zone_size=1M,zone_capacity=1M,profile=zns", &c).ok());
+  FinishNeighbourDevice device(c);
+  LockstepChecker checker(c, &device, 16, /*full_compare_every=*/4);
+  std::vector<Operation> ops = Script(
+      "zf 50000M 1M\n"
+      "write -P 0x11 8M 4k\n"
+      "write -P 0x12 8196k 4k\n"
+      "write -P 0x13 8200k 4k\n");
+  size_t ran = 0;
+  while (ran < ops.size() && checker.Step(ops[ran])) ++ran;
+  REQUIRE(checker.divergence().has_value());
+  CHECK(checker.divergence()->index == 3);
+  CHECK(checker.divergence()->what.find("zone 50001:") != std::string::npos);
+  CHECK(checker.divergence()->what.find("complete comparison") != std::string::npos);
+}
+
+TEST_CASE("a wrong report of a zone both sides call untouched is found by the rotating window") {
+  DeviceConfig c;
+  REQUIRE(ParseDeviceConfig("size=10000M,zone_size=1M,zone_capacity=1M,profile=zns", &c).ok());
+  // Zone 5000 lies outside the first window [0, 4096) and inside the second.
+  WrongUntouchedReportDevice device(c, 5000);
+  LockstepChecker checker(c, &device, 16, /*full_compare_every=*/1);
+  const std::vector<Operation> ops = Script("write -P 0x11 8M 4k\nwrite -P 0x12 8196k 4k\nwrite -P 0x13 8200k 4k\n");
+  CHECK(checker.Step(ops[0]));  // first window: zones 0..4095
+  CHECK_FALSE(checker.Step(ops[1]));
+  REQUIRE(checker.divergence().has_value());
+  CHECK(checker.divergence()->what.find("zone 5000:") != std::string::npos);
+}
+
+TEST_CASE("Finish compares every zone even when both devices account for their changes") {
+  // The wrong report of zone 9000 is outside every window the two complete
+  // comparisons before Finish look at; Finish looks at every zone.
+  DeviceConfig c;
+  REQUIRE(ParseDeviceConfig("size=10000M,zone_size=1M,zone_capacity=1M,profile=zns", &c).ok());
+  WrongUntouchedReportDevice device(c, 9000);
+  LockstepChecker checker(c, &device, 16, /*full_compare_every=*/1);
+  const std::vector<Operation> ops = Script("write -P 0x11 8M 4k\nwrite -P 0x12 8196k 4k\n");
+  for (const Operation& op : ops) REQUIRE(checker.Step(op));
+  CHECK_FALSE(checker.Finish());
+  REQUIRE(checker.divergence().has_value());
+  CHECK(checker.divergence()->what.find("zone 9000:") != std::string::npos);
 }
 
 TEST_CASE("with --full-compare-every 1 it is found at the operation that does it") {
