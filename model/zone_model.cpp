@@ -23,6 +23,7 @@ ZoneModel::ZoneModel(const DeviceConfig& config)
     zones_[z].cond = config_.is_conventional(z) ? ZoneCondition::kNotWp : ZoneCondition::kEmpty;
   }
   index_.Init(first_seq_, static_cast<uint32_t>(zones_.size()));
+  history_.Resize(static_cast<uint32_t>(zones_.size()));
   rr_cursor_ = first_seq_;  // null_blk null_init_zoned_dev: imp_close_zone_no = nr_conv
 }
 

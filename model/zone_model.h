@@ -241,7 +241,7 @@ class ZoneModel {
   std::optional<uint32_t> last_implicit_close_;
   EdgeCoverage coverage_;
   // Zones changed since the last completed Flush (O(zones touched)).
-  std::map<uint32_t, ZoneHistory> history_;
+  ZoneHistories history_;
   // After PowerLoss: the histories at the loss, until EndPowerLoss.
   std::map<uint32_t, ZoneHistory> loss_;
   // Set while a power cycle, an injected fault or an adoption runs: those

@@ -58,8 +58,8 @@ bool has_valid_wp(ZoneCondition c) {
 }  // namespace
 
 ZoneHistory& ZoneModel::Touch(uint32_t z) {
-  auto [it, inserted] = history_.try_emplace(z);
-  ZoneHistory& h = it->second;
+  auto [hp, inserted] = history_.try_emplace(z);
+  ZoneHistory& h = *hp;
   if (inserted) {
     const ZoneState& s = zones_[z];
     if (config_.is_conventional(z)) h.flushed_data = s.data;
@@ -121,8 +121,7 @@ std::vector<uint32_t> ZoneModel::AllowedSegments(const ZoneHistory& h) const {
 }
 
 void ZoneModel::PowerLoss() {
-  std::map<uint32_t, ZoneHistory> at_loss = std::move(history_);
-  history_.clear();
+  std::map<uint32_t, ZoneHistory> at_loss = history_.TakeByZone();
   for (auto& [z, h] : at_loss) {
     HistorySegment& seg = h.segments.back();
     if (seg.ended) continue;

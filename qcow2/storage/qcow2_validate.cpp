@@ -536,7 +536,7 @@ Status ValidateWritePointers(const ZonedExtension& z, uint64_t virtual_size, uin
   };
   const WritePointerShortcut shortcut(z, virtual_size);
   for (uint32_t i = 0; i < n && !failed; ++i)
-    if (!shortcut.clean(uint64_t{first} + i, entries[i]))
+    if (!shortcut.at_start(uint64_t{first} + i, entries[i]) && !shortcut.clean(uint64_t{first} + i, entries[i]))
       WritePointerRules(z, virtual_size, uint64_t{first} + i, entries[i], sink);
   return err.status();
 }

@@ -335,7 +335,7 @@ TEST_CASE("the clean-entry shortcut agrees with the write-pointer rules") {
     z.conventional_zones = 2;
     const uint64_t vs = 11 * z.zone_size + (z.zone_size >> 1);  // a short last zone
     z.nr_zones = 12;
-    size_t clean = 0, flagged = 0, warned = 0;
+    size_t clean = 0, flagged = 0, warned = 0, at_start = 0;
     for (int i = 0; i < 20000; ++i) {
       const uint64_t zone = draw() % 13;  // one past the last zone too
       const uint64_t start = zone * z.zone_size;
@@ -361,12 +361,17 @@ TEST_CASE("the clean-entry shortcut agrees with the write-pointer rules") {
                     "layout " << static_cast<int>(layout) << " zone " << zone << " entry " << e);
       CHECK_MESSAGE(shortcut.broken(zone, e) == error,
                     "layout " << static_cast<int>(layout) << " zone " << zone << " entry " << e);
+      if (shortcut.at_start(zone, e)) {  // the fast path claims only entries the rules accept
+        CHECK_MESSAGE(!said, "layout " << static_cast<int>(layout) << " zone " << zone << " entry " << e);
+        ++at_start;
+      }
       warned += said && !error;
       (said ? flagged : clean) += 1;
     }
     CHECK(clean > 2000);  // both sides of the question were asked
     CHECK(flagged > 2000);
     CHECK(warned > 50);  // conventional entries inside their zone, off its start
+    CHECK(at_start > 500);  // and the fast path for a sequential zone at its start
   }
 }
 

@@ -161,15 +161,19 @@ bool LockstepChecker::Step(const Operation& op) {
   last_host_error_ = m.host_error;
   if (!m.host_error.empty()) ++host_refusals_;
   else ++status_counts_[m.status];
-  if (std::optional<uint32_t> victim = model_.model().last_implicit_close()) zones.push_back(*victim);
+  // zones is ascending (ZonesToCompare); what joins it is merged in, not
+  // sorted again: after a Select All it holds every zone not EMPTY.
+  if (std::optional<uint32_t> victim = model_.model().last_implicit_close())
+    zones.insert(std::lower_bound(zones.begin(), zones.end(), *victim), *victim);
   if (!all && op.kind != OpKind::kReport && is_zone_management(op.kind) &&
       ZonesTouched(op, config_).all) {
     // Select All: the zones not EMPTY after it too (an open-all may open
     // zones that were EMPTY under some parameters).
     std::vector<uint32_t> after = model_.model().index().non_empty();
+    const auto mid = static_cast<std::ptrdiff_t>(zones.size());
     zones.insert(zones.end(), after.begin(), after.end());
+    std::inplace_merge(zones.begin(), zones.begin() + mid, zones.end());
   }
-  std::sort(zones.begin(), zones.end());
   zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
   if (op.kind == OpKind::kPowerLoss && !CheckPowerLoss(op, m, d)) return false;
   const bool full = all || steps_ - last_full_at_ >= full_compare_every_;

@@ -134,7 +134,7 @@ class LockstepChecker {
   ImplicitCloseChoice InferDeviceChoice(const Operation& op, const OpOutcome& device_outcome,
                                         const std::vector<uint32_t>& candidates);
   // The zones op can change on the model (besides an implicit close), taken
-  // before it runs; `all` for a power cycle.
+  // before it runs, ascending; `all` for a power cycle.
   std::vector<uint32_t> ZonesToCompare(const Operation& op, bool* all) const;
   bool Compare(const Operation& op, const OpOutcome& m, const OpOutcome& d,
                std::vector<uint32_t> zones, bool full);
