@@ -20,14 +20,26 @@ std::string OpOutcome::Summary() const {
   return out;
 }
 
-OpOutcome ApplyOperation(Device& device, const Operation& in, const ApplyLimits& limits) {
+OpOutcome ApplyOperation(Device& device, const Operation& op, const ApplyLimits& limits) {
   OpOutcome out;
-  const Operation& op = in;
+  ApplyOperationInto(device, op, &out, limits);
+  return out;
+}
+
+void ApplyOperationInto(Device& device, const Operation& op, OpOutcome* reused, const ApplyLimits& limits) {
+  std::vector<uint8_t> data = std::move(reused->data);
+  std::vector<ZoneReportEntry> report = std::move(reused->report);
+  *reused = OpOutcome{};
+  data.clear();
+  report.clear();
+  reused->data = std::move(data);
+  reused->report = std::move(report);
+  OpOutcome& out = *reused;
   bool carries_data = op.kind == OpKind::kRead || op.kind == OpKind::kWrite || op.kind == OpKind::kAppend;
   if (carries_data && op.length > limits.max_request_bytes) {
     out.refusal = "length " + std::to_string(op.length) + " exceeds the maximum " +
                   std::to_string(limits.max_request_bytes);
-    return out;
+    return;
   }
   switch (op.kind) {
     case OpKind::kRead:
@@ -94,7 +106,6 @@ OpOutcome ApplyOperation(Device& device, const Operation& in, const ApplyLimits&
     Status host = device.host_error();
     if (!host.ok()) out.device_error = host.message();
   }
-  return out;
 }
 
 ZoneSpan ZonesTouched(const Operation& in, const DeviceConfig& config) {

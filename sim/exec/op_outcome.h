@@ -58,6 +58,10 @@ struct ApplyLimits {
 // ResolveZoneRange). A zone report of count 0 reports nothing (qemu-io's
 // zrp OFFSET 0); otherwise it asks the device for the zones op.filter selects.
 OpOutcome ApplyOperation(Device& device, const Operation& op, const ApplyLimits& limits = {});
+// The same into *out, reusing the storage of its read buffer and report: a
+// checker stepping through hundreds of thousands of reads allocates (and
+// page-faults in) no fresh buffer for each.
+void ApplyOperationInto(Device& device, const Operation& op, OpOutcome* out, const ApplyLimits& limits = {});
 
 // The zones an operation touches (for divergence histories): [first, last].
 struct ZoneSpan {

@@ -33,6 +33,20 @@ std::string ZoneStateMessage(const ZoneDifference& d) {
          FormatZoneEntry(d.model) + ", device " + FormatZoneEntry(d.device) + ")";
 }
 
+// The outcome of the last step as Finish() reports it: everything but the
+// data read and the zones reported (copying those would cost a read's
+// length every step).
+void KeepWithoutPayload(const OpOutcome& from, OpOutcome* to) {
+  to->status = from.status;
+  to->host_error = from.host_error;
+  to->device_error = from.device_error;
+  to->refusal = from.refusal;
+  to->assigned = from.assigned;
+  to->partial = from.partial;
+  to->data.clear();
+  to->report.clear();
+}
+
 std::string CountsDifference(Device& model, Device& device) {
   ZoneCounts mc = model.Counts(), dc = device.Counts();
   if (mc == dc) return "";
@@ -145,16 +159,19 @@ bool LockstepChecker::Step(const Operation& op) {
 
   bool all = false;
   std::vector<uint32_t> zones = ZonesToCompare(op, &all);
-  OpOutcome d, m;
+  // Reused from step to step: a read's buffer is not allocated (and, above
+  // malloc's mmap threshold, page-faulted in) anew for every operation.
+  OpOutcome& m = step_model_;
+  OpOutcome& d = step_device_;
   if (ImplicitCloseChoicePossible(op)) {
     // Run the device first, read off its choice, and let the model adopt it.
     std::vector<uint32_t> candidates = model_.model().ImplicitCloseCandidates();
-    d = ApplyOperation(*device_, op);
+    ApplyOperationInto(*device_, op, &d);
     model_.model().SetNextImplicitClose(InferDeviceChoice(op, d, candidates));
-    m = ApplyOperation(model_, op);
+    ApplyOperationInto(model_, op, &m);
   } else {
-    m = ApplyOperation(model_, op);
-    d = ApplyOperation(*device_, op);
+    ApplyOperationInto(model_, op, &m);
+    ApplyOperationInto(*device_, op, &d);
   }
   ++steps_;
   last_model_status_ = m.status;
@@ -178,12 +195,8 @@ bool LockstepChecker::Step(const Operation& op) {
   if (op.kind == OpKind::kPowerLoss && !CheckPowerLoss(op, m, d)) return false;
   const bool full = all || steps_ - last_full_at_ >= full_compare_every_;
   last_op_ = op;
-  last_model_ = m;
-  last_model_.data.clear();
-  last_model_.report.clear();
-  last_device_ = d;
-  last_device_.data.clear();
-  last_device_.report.clear();
+  KeepWithoutPayload(m, &last_model_);
+  KeepWithoutPayload(d, &last_device_);
   return Compare(op, m, d, std::move(zones), full);
 }
 

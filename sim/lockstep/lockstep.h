@@ -175,6 +175,7 @@ class LockstepChecker {
   // The last step, for a divergence found by Finish() (outcomes without data).
   Operation last_op_;
   OpOutcome last_model_, last_device_;
+  OpOutcome step_model_, step_device_;  // the running step's outcomes (storage reused)
 };
 
 // What differs between two outcomes of the same operation: status, append
