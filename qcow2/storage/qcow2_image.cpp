@@ -175,12 +175,25 @@ Status Qcow2Image::Impl::LoadZoned(const HeaderExtension& ext) {
     entries.resize(n / 8);
     LoadWritePointerEntries(raw.data(), n / 8, z.layout, entries.data());
     // One pass: most entries of a large table hold their zone start (one
-    // compare); the rules judge the others, and the sequential ones are kept
-    // for recovery.
+    // compare, when every start of the chunk is itself clean); the rules
+    // judge the others, and the sequential ones are kept for recovery.
     const uint32_t first = static_cast<uint32_t>(done / 8);
-    for (uint32_t i = 0; i < n / 8; ++i) {
+    const uint32_t count = static_cast<uint32_t>(n / 8);
+    const bool clean_starts = count > 0 && shortcut.starts_clean(first, uint64_t{first} + count - 1);
+    const uint64_t* e = entries.data();
+    const uint64_t zs = z.zone_size;
+    const uint64_t base = uint64_t{first} * zs;
+    for (uint32_t i = 0; i < count; ++i) {
+      if (clean_starts) {  // a tight scan to the next entry off its start
+        uint64_t at = base + uint64_t{i} * zs;
+        while (i < count && e[i] == at) {
+          ++i;
+          at += zs;
+        }
+        if (i == count) break;
+      }
       const uint32_t zone = first + i;
-      if (shortcut.at_start(zone, entries[i])) continue;
+      if (!clean_starts && shortcut.at_start(zone, entries[i])) continue;
       if (!shortcut.clean(zone, entries[i])) {
         s = ValidateWritePointers(z, header.size, zone, &entries[i], 1);
         if (!s.ok()) return s;

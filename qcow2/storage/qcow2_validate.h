@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 
 #include <cstdint>
 #include <functional>
@@ -114,6 +115,15 @@ class WritePointerShortcut {
   // 512-aligned). One compare for most entries of a million-zone table.
   bool at_start(uint64_t zone, uint64_t e) const {
     return e == zone * zone_size_ && zone >= conventional_ && (e & (stray_ | flag_ | 511)) == 0;
+  }
+  // Whether at_start holds for the start of every zone in [first, last]: then
+  // an entry of those zones equal to its zone start needs no other test (the
+  // starts grow with the zone, so none has a bit the largest lacks above it).
+  bool starts_clean(uint64_t first, uint64_t last) const {
+    if (first > last || first < conventional_ || zone_size_ % 512 != 0) return false;
+    if (last != 0 && zone_size_ > UINT64_MAX / last) return false;
+    const uint64_t high = stray_ | flag_;
+    return high == 0 || last * zone_size_ < (uint64_t{1} << std::countr_zero(high));
   }
 
  private:

@@ -321,6 +321,33 @@ TEST_CASE("write-pointer rules") {
   CHECK(OpenBytes(b, false).ok());
 }
 
+TEST_CASE("starts_clean promises at_start for every zone start of the range") {
+  // The opener compares a chunk's entries with their zone starts alone when
+  // starts_clean says every start of the chunk passes at_start.
+  for (ZonedLayout layout : {ZonedLayout::kLatest, ZonedLayout::kV5, ZonedLayout::kV11, ZonedLayout::kV12}) {
+    for (uint64_t zone_size : {uint64_t{1} << 20, uint64_t{1} << 30, uint64_t{3} << 19, uint64_t{1000}}) {
+      ZonedExtension z;
+      z.layout = layout;
+      z.zone_size = zone_size;
+      z.conventional_zones = 2;
+      const qcow2::WritePointerShortcut shortcut(z, UINT64_MAX);
+      size_t promised = 0;
+      const uint64_t ranges[][2] = {{0, 5}, {2, 40}, {1, 3}, {100, 90}, {(1ull << 26) - 4, (1ull << 26) + 4},
+                                    {(1ull << 36) - 4, (1ull << 36) + 4}, {(1ull << 33) - 2, (1ull << 33) + 2},
+                                    {(1ull << 43) - 2, (1ull << 43)}};
+      for (const auto& r : ranges) {
+        if (!shortcut.starts_clean(r[0], r[1])) continue;
+        ++promised;
+        for (uint64_t zone = r[0]; zone <= r[1]; ++zone)
+          CHECK_MESSAGE(shortcut.at_start(zone, zone * zone_size),
+                        "layout " << static_cast<int>(layout) << " zone size " << zone_size << " zone " << zone);
+      }
+      if (zone_size % 512 == 0) CHECK(promised >= 2);  // the ordinary ranges are promised
+      else CHECK(promised == 0);                       // unaligned starts never are
+    }
+  }
+}
+
 TEST_CASE("the clean-entry shortcut agrees with the write-pointer rules") {
   // Openers and the checker call the rules only for entries the shortcut
   // does not call clean: it must say clean exactly when the rules say

@@ -1,5 +1,7 @@
 // zonesim: deterministic zoned-device simulator and conformance checker.
 // Dispatches to one subcommand per file (sim/cli/cmd_*.cpp).
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -41,7 +43,21 @@ void PrintUsage(FILE* out) {
 
 }  // namespace
 
+// zonesim frees and allocates the same tables over and over: every power
+// cycle of a lockstep run closes the image and reopens it, dropping and
+// reloading its L2 tables and write-pointer buffers, and every read gets a
+// buffer. With glibc's defaults each free shrinks the heap and each
+// allocation faults fresh pages in again: at 1e6 zones that was a third of a
+// fuzz campaign's time (bench/RESULTS.md "lockstep scaling"). Keep freed
+// memory for reuse (up to 256 MiB at the top of the heap), and serve blocks
+// below 32 MiB from the heap rather than from a fresh mapping each time.
+static void TuneAllocator() {
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+}
+
 int main(int argc, char** argv) {
+  TuneAllocator();
   if (argc < 2) {
     PrintUsage(stderr);
     return 2;
