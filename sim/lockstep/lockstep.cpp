@@ -33,20 +33,6 @@ std::string ZoneStateMessage(const ZoneDifference& d) {
          FormatZoneEntry(d.model) + ", device " + FormatZoneEntry(d.device) + ")";
 }
 
-// The outcome of the last step as Finish() reports it: everything but the
-// data read and the zones reported (copying those would cost a read's
-// length every step).
-void KeepWithoutPayload(const OpOutcome& from, OpOutcome* to) {
-  to->status = from.status;
-  to->host_error = from.host_error;
-  to->device_error = from.device_error;
-  to->refusal = from.refusal;
-  to->assigned = from.assigned;
-  to->partial = from.partial;
-  to->data.clear();
-  to->report.clear();
-}
-
 std::string CountsDifference(Device& model, Device& device) {
   ZoneCounts mc = model.Counts(), dc = device.Counts();
   if (mc == dc) return "";
@@ -195,15 +181,19 @@ bool LockstepChecker::Step(const Operation& op) {
   if (op.kind == OpKind::kPowerLoss && !CheckPowerLoss(op, m, d)) return false;
   const bool full = all || steps_ - last_full_at_ >= full_compare_every_;
   last_op_ = op;
-  KeepWithoutPayload(m, &last_model_);
-  KeepWithoutPayload(d, &last_device_);
   return Compare(op, m, d, std::move(zones), full);
 }
 
 bool LockstepChecker::Finish() {
   if (divergence_) return false;
   if (steps_ == 0) return true;
-  return FullCompare(last_op_, last_model_, last_device_, /*every_zone=*/true);
+  // The last step's outcomes, as a divergence found now reports them: without
+  // the data read and the zones reported.
+  for (OpOutcome* o : {&step_model_, &step_device_}) {
+    o->data.clear();
+    o->report.clear();
+  }
+  return FullCompare(last_op_, step_model_, step_device_, /*every_zone=*/true);
 }
 
 std::vector<uint32_t> LockstepChecker::ZonesToCompare(const Operation& op, bool* all) const {
@@ -266,10 +256,12 @@ std::optional<std::string> DescribeAccountedDifference(Device& model, Device& de
   if (n > 0) {
     window %= n;
     const uint32_t end = static_cast<uint32_t>(std::min<uint64_t>(n, uint64_t{window} + kCompareWindow));
+    // [window, end), wrapping round to [0, wrapped): ascending as built.
+    const uint32_t wrapped = std::min<uint32_t>(window, kCompareWindow - (end - window));
     std::vector<uint32_t> swept;
+    swept.reserve(wrapped + (end - window));
+    for (uint32_t z = 0; z < wrapped; ++z) swept.push_back(z);
     for (uint32_t z = window; z < end; ++z) swept.push_back(z);
-    for (uint32_t z = 0; z < kCompareWindow - (end - window) && z < window; ++z) swept.push_back(z);
-    std::sort(swept.begin(), swept.end());
     std::vector<uint32_t> all;
     all.reserve(zones.size() + swept.size());
     std::set_union(zones.begin(), zones.end(), swept.begin(), swept.end(), std::back_inserter(all));

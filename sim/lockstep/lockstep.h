@@ -172,10 +172,10 @@ class LockstepChecker {
   uint64_t full_compares_ = 0;
   uint64_t last_full_at_ = 0;  // steps_ at the last complete comparison
   uint32_t window_ = 0;        // first zone of the next complete comparison's rotating window
-  // The last step, for a divergence found by Finish() (outcomes without data).
+  // The last step, for a divergence found by Finish(): its operation and its
+  // outcomes (kept from step to step, so their read buffers are reused).
   Operation last_op_;
-  OpOutcome last_model_, last_device_;
-  OpOutcome step_model_, step_device_;  // the running step's outcomes (storage reused)
+  OpOutcome step_model_, step_device_;
 };
 
 // What differs between two outcomes of the same operation: status, append

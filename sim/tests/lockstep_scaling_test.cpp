@@ -103,6 +103,19 @@ std::vector<Operation> Script(const std::string& text) {
   return ops;
 }
 
+// Steps through ops until the checker diverges (or they run out).
+void StepUntilDivergence(LockstepChecker& checker, const std::vector<Operation>& ops) {
+  for (const Operation& op : ops)
+    if (!checker.Step(op)) return;
+}
+
+// A zns device of `zones` zones of 1 MiB.
+DeviceConfig LargeConfig(uint32_t zones) {
+  DeviceConfig c;
+  REQUIRE(ParseDeviceConfig("size=" + std::to_string(zones) + "M,zone_size=1M,zone_capacity=1M,profile=zns", &c).ok());
+  return c;
+}
+
 // `zf 1M` (the bug fills zone 2), then writes to zone 8 only.
 const char* kScript =
     "zf 1M 1M\n"
@@ -126,8 +139,7 @@ TEST_CASE("a change to a zone the operation did not address is found at the next
   FinishNeighbourDevice device(c);
   LockstepChecker checker(c, &device, 16, /*full_compare_every=*/4);
   std::vector<Operation> ops = Script(kScript);
-  size_t ran = 0;
-  while (ran < ops.size() && checker.Step(ops[ran])) ++ran;
+  StepUntilDivergence(checker, ops);
   REQUIRE(checker.divergence().has_value());
   const Divergence& d = *checker.divergence();
   CHECK(d.index == 3);  // the complete comparison after the 4th operation
@@ -143,8 +155,7 @@ TEST_CASE("a device that keeps no account of its changed zones gets every zone c
   FinishNeighbourDevice device(c, /*accounts=*/false);
   LockstepChecker checker(c, &device, 16, 4);
   std::vector<Operation> ops = Script(kScript);
-  size_t ran = 0;
-  while (ran < ops.size() && checker.Step(ops[ran])) ++ran;
+  StepUntilDivergence(checker, ops);
   REQUIRE(checker.divergence().has_value());
   CHECK(checker.divergence()->index == 3);
   CHECK(checker.divergence()->what.find("zone 2:") != std::string::npos);
@@ -154,8 +165,7 @@ TEST_CASE("the complete comparison of a large device compares the zones either s
   // 100,000 zones: the rotating window (kCompareWindow zones from zone 0)
   // does not reach zone 50,001, so only the accounts of the two devices can
   // name it.
-  DeviceConfig c;
-  REQUIRE(ParseDeviceConfig("size=100000M,zone_size=1M,zone_capacity=1M,profile=zns", &c).ok());
+  const DeviceConfig c = LargeConfig(100000);
   FinishNeighbourDevice device(c);
   LockstepChecker checker(c, &device, 16, /*full_compare_every=*/4);
   std::vector<Operation> ops = Script(
@@ -163,8 +173,7 @@ TEST_CASE("the complete comparison of a large device compares the zones either s
       "write -P 0x11 8M 4k\n"
       "write -P 0x12 8196k 4k\n"
       "write -P 0x13 8200k 4k\n");
-  size_t ran = 0;
-  while (ran < ops.size() && checker.Step(ops[ran])) ++ran;
+  StepUntilDivergence(checker, ops);
   REQUIRE(checker.divergence().has_value());
   CHECK(checker.divergence()->index == 3);
   CHECK(checker.divergence()->what.find("zone 50001:") != std::string::npos);
@@ -172,8 +181,7 @@ TEST_CASE("the complete comparison of a large device compares the zones either s
 }
 
 TEST_CASE("a wrong report of a zone both sides call untouched is found by the rotating window") {
-  DeviceConfig c;
-  REQUIRE(ParseDeviceConfig("size=10000M,zone_size=1M,zone_capacity=1M,profile=zns", &c).ok());
+  const DeviceConfig c = LargeConfig(10000);
   // Zone 5000 lies outside the first window [0, 4096) and inside the second.
   WrongUntouchedReportDevice device(c, 5000);
   LockstepChecker checker(c, &device, 16, /*full_compare_every=*/1);
@@ -187,8 +195,7 @@ TEST_CASE("a wrong report of a zone both sides call untouched is found by the ro
 TEST_CASE("Finish compares every zone even when both devices account for their changes") {
   // The wrong report of zone 9000 is outside every window the two complete
   // comparisons before Finish look at; Finish looks at every zone.
-  DeviceConfig c;
-  REQUIRE(ParseDeviceConfig("size=10000M,zone_size=1M,zone_capacity=1M,profile=zns", &c).ok());
+  const DeviceConfig c = LargeConfig(10000);
   WrongUntouchedReportDevice device(c, 9000);
   LockstepChecker checker(c, &device, 16, /*full_compare_every=*/1);
   const std::vector<Operation> ops = Script("write -P 0x11 8M 4k\nwrite -P 0x12 8196k 4k\n");
